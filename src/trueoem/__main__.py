@@ -1,0 +1,5 @@
+"""``python -m trueoem``."""
+
+from trueoem.cli import main
+
+main()

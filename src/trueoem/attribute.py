@@ -1,0 +1,174 @@
+"""Evidence to attribution: the scoring model. Pure.
+
+The model (documented in docs/scoring.md):
+
+* Hypotheses are the KB's manufacturer families (entities), plus *none of them*.
+* Every OEM starts at a prior log-odds of ``PRIOR`` (-2: before any evidence an item is far more
+  likely to be made by someone we have not named than by any one family) against *none*, which
+  stays at 0.
+* A piece of evidence adds its log-likelihood ratio (:data:`~trueoem.kb.schema.STRENGTH_LLR`,
+  by rule strength) to the family it claims. Evidence of one *group* (a rule family, or one kind
+  of name evidence, or the MAC registry) that makes the same claim counts once, at its strongest:
+  the same ``Server`` header on three ports is one fact, not three.
+* Posterior probabilities are the softmax of the scores (``none`` included). The probability the
+  item is covered is the sum over covered families.
+* Verdicts: ``covered`` when P(covered) >= 0.9; ``likely_covered`` when P(covered) >= 0.5;
+  ``not_covered`` when a non-covered family has P >= 0.5 and P(covered) < 0.1; else ``unknown``.
+
+Properties (tested with Hypothesis): the result does not depend on evidence order; adding
+evidence that supports the leading family never lowers its probability; output is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from trueoem.kb.loader import KnowledgeBase
+from trueoem.match.brands import normalise_name
+from trueoem.match.engine import SURVEILLANCE, CompiledKB, Findings
+from trueoem.match.facets import facets_of
+from trueoem.model import Attribution, Candidate, Evidence, Observation, Verdict
+
+PRIOR = -2.0
+COVERED_AT = 0.9
+LIKELY_AT = 0.5
+NOT_COVERED_AT = 0.5
+NOT_COVERED_MAX_RISK = 0.1
+
+
+def family_scores(evidence: Iterable[Evidence]) -> dict[str, float]:
+    """Log-odds score per OEM family against *none*, one count per (group, claim)."""
+    best: dict[tuple[str, str], float] = {}
+    for e in evidence:
+        if not e.claim.startswith("oem:") or e.weight <= 0:
+            continue
+        key = (e.group or e.rule, e.claim)
+        if e.weight > best.get(key, 0.0):
+            best[key] = e.weight
+    scores: dict[str, float] = {}
+    for (_g, claim), w in best.items():
+        oem = claim[4:]
+        scores[oem] = scores.get(oem, PRIOR) + w
+    return scores
+
+
+def posteriors(scores: dict[str, float]) -> dict[str, float]:
+    """Softmax over the families and *none* (score 0)."""
+    if not scores:
+        return {}
+    top = max(0.0, *scores.values())
+    z = math.exp(-top) + sum(math.exp(s - top) for s in scores.values())
+    return {k: math.exp(s - top) / z for k, s in scores.items()}
+
+
+def _label_family(fx: Findings, kb: KnowledgeBase) -> str | None:
+    hit = fx.label_hit
+    if fx.label_brand is None:
+        return None
+    if hit is None:
+        return "label:" + normalise_name(fx.label_brand)
+    if hit.kind in ("entity", "member"):
+        return hit.id
+    b = kb.brands[hit.id]
+    if b.owner and b.type in ("own_brand", "subsidiary", "manufacturer"):
+        return b.owner
+    if b.owner and b.type == "former_subsidiary" and fx.date and (
+        (not b.valid_from or fx.date >= b.valid_from) and (not b.valid_to or fx.date < b.valid_to)
+    ):
+        return b.owner
+    return "brand:" + b.id
+
+
+def _legal_basis(kb: KnowledgeBase, oem: str) -> str | None:
+    e = kb.entities.get(oem)
+    if e is None or not e.covered:
+        return None
+    parts = [kb.legal_bases[b].citation for b in e.legal_basis if b in kb.legal_bases]
+    text = "; ".join(parts)
+    if e.purpose_limited:
+        text += (" — covered when used for public safety, security of government facilities, physical "
+                 "security surveillance of critical infrastructure, or other national security purposes")
+    return text
+
+
+def judge(asset_id: str, fx: Findings, ckb: CompiledKB) -> Attribution:
+    """Score the findings of one asset and give the verdict."""
+    kb = ckb.kb
+    scores = family_scores(fx.evidence)
+    post = posteriors(scores)
+    ranked = sorted(post.items(), key=lambda kv: (-kv[1], kv[0]))
+    p_cov = sum(p for k, p in post.items() if kb.entities[k].covered)
+    cands = tuple(
+        Candidate(k, kb.entities[k].name, kb.entities[k].covered, p, scores[k]) for k, p in ranked
+    )
+    notes = list(dict.fromkeys(fx.notes))
+    conflicts: list[str] = []
+    strong = [c for c in cands if c.probability >= 0.1]
+    if len(strong) > 1:
+        conflicts.append("evidence points to more than one manufacturer: " +
+                         ", ".join(f"{c.name} ({c.probability:.2f})" for c in strong))
+    best = cands[0] if cands else None
+    best_cov = next((c for c in cands if c.covered), None)
+    if p_cov >= COVERED_AT and best_cov:
+        verdict, oem, conf = Verdict.COVERED, best_cov, p_cov
+    elif p_cov >= LIKELY_AT and best_cov:
+        verdict, oem, conf = Verdict.LIKELY_COVERED, best_cov, p_cov
+    elif best and not best.covered and best.probability >= NOT_COVERED_AT and p_cov < NOT_COVERED_MAX_RISK:
+        verdict, oem, conf = Verdict.NOT_COVERED, best, best.probability
+    else:
+        verdict, oem, conf = Verdict.UNKNOWN, None, 0.0
+        if best_cov and p_cov >= 0.15:
+            notes.append(f"some evidence points to {best_cov.name} (P={p_cov:.2f}); not enough for a verdict")
+        elif best and best.probability >= 0.3:
+            notes.append(f"best guess {best.name} (P={best.probability:.2f}); not enough for a verdict")
+        if not fx.evidence:
+            notes.append("no evidence about the manufacturer")
+    category = _pick(fx.categories)
+    if oem is not None and oem.covered and oem.oem == "dahua" and category in ("nvr", "dvr", "recorder", "hdd"):
+        notes.append("Dahua disputes that recorders and storage are 'video surveillance equipment'; "
+                     "trueoem treats them as covered (https://ipvm.com/reports/dahua-recoders-ndaa)")
+    if oem is not None and oem.covered and kb.entities[oem.oem].purpose_limited and category and \
+            category not in SURVEILLANCE and category not in ("radio", "repeater", "base_station"):
+        notes.append(f"{oem.name} equipment is covered as video surveillance or telecommunications equipment "
+                     f"used for the listed purposes; check whether a {category} is in scope")
+    if "hisilicon" in fx.platforms:
+        notes.append("HiSilicon (Huawei) SoC platform: IPVM reads the FAR rule as covering HiSilicon-based "
+                     "products (https://ipvm.com/reports/far-ban); this is recorded, not scored")
+    label_family = _label_family(fx, kb)
+    white = bool(oem and label_family and label_family != oem.oem)
+    ev = tuple(sorted(fx.evidence, key=lambda e: (-e.weight, e.claim, e.rule, e.field, e.matched)))
+    return Attribution(
+        id=asset_id,
+        verdict=verdict,
+        oem=oem.oem if oem else None,
+        oem_name=oem.name if oem else None,
+        confidence=conf,
+        label_brand=fx.label_brand,
+        white_label=white,
+        legal_basis=_legal_basis(kb, oem.oem) if oem and oem.covered else None,
+        evidence=ev,
+        alternatives=tuple(c for c in cands if not oem or c.oem != oem.oem),
+        conflicts=tuple(conflicts),
+        notes=tuple(notes),
+        model=_pick(fx.models) or None,
+        category=category,
+        platform=tuple(sorted(set(fx.platforms))),
+        kb_version=kb.version,
+    )
+
+
+def _pick(values: list[str]) -> str | None:
+    """The most frequent value, ties broken by first appearance (deterministic)."""
+    if not values:
+        return None
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return max(counts, key=lambda v: (counts[v], -values.index(v)))
+
+
+def attribute(asset_id: str, observations: Iterable[Observation], ckb: CompiledKB) -> Attribution:
+    """Observations of one asset to its attribution."""
+    facets = [f for o in observations for f in facets_of(o)]
+    return judge(asset_id, ckb.findings(facets), ckb)

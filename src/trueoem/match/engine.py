@@ -1,0 +1,284 @@
+"""Facets to evidence: the compiled knowledge base. Pure (the OUI rows come in as a function).
+
+:class:`CompiledKB` holds the rule index, the brand index, the OUI index and the FCC grantee table,
+and turns the facets of one asset into :class:`~trueoem.model.Evidence` plus what was learnt on
+the way (label brand, model, category, platforms, dates). Scoring is in :mod:`trueoem.attribute`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from trueoem.kb.loader import KnowledgeBase
+from trueoem.kb.schema import STRENGTH_LLR, Relation
+from trueoem.match.brands import BrandIndex, NameHit
+from trueoem.match.oui import OuiIndex
+from trueoem.match.rules import RuleIndex
+from trueoem.model import Evidence, Facet
+
+LADDER = ("info", "weak", "moderate", "strong", "conclusive")
+_BY_CONF = {"high": "conclusive", "medium": "strong", "low": "moderate"}
+
+_CATEGORY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (cat, re.compile(rx, re.I))
+    for cat, rx in (
+        ("thermal_camera", r"\bthermal\b|\bthermographic\b"),
+        ("ptz_camera", r"\bPTZ\b|\bspeed\s?dome\b"),
+        ("nvr", r"\bNVR\b|network video recorder"),
+        ("dvr", r"\b(?:DVR|XVR|HCVR|TVR)\b|digital video recorder"),
+        ("intercom", r"\bintercom\b|\bdoor\s?(?:bell|station|phone)\b|\bvideo door\b"),
+        ("access_control", r"\baccess control\b|\bface recognition terminal\b|\bturnstile\b"),
+        ("camera", r"\bcamera\b|\bcam\b|\bdome\b|\bbullet\b|\bturret\b|\beyeball\b|\bfisheye\b|\bIPC\b|\bwebcam\b"),
+        ("ont", r"\bONT\b|\bONU\b|\bGPON\b|\bXGS-PON\b|\bEPON\b|optical network (?:terminal|unit)"),
+        ("lte_modem", r"\bLTE\b|\b[45]G\b.*\b(?:modem|router|hotspot|CPE)\b|\bMiFi\b|\bhotspot\b|\bdongle\b"),
+        ("router", r"\brouter\b|\bgateway\b"),
+        ("switch", r"\bswitch\b"),
+        ("wireless_ap", r"\baccess point\b|\bWi-?Fi AP\b"),
+        ("radio", r"\btwo-way radio\b|\bportable radio\b|\bmobile radio\b|\bDMR\b|\bTETRA\b|\bP25\b|\bwalkie"),
+        ("repeater", r"\brepeater\b"),
+        ("bmc", r"\bBMC\b|\biBMC\b|baseboard management"),
+        ("hdd", r"\bhard (?:disk )?drive\b|\bHDD\b|\bsurveillance drive\b"),
+        ("accessory", r"\bbracket\b|\bmount\b|\bjunction box\b|\bpower supply\b|\bcable\b|\badapter\b|\bhousing\b"),
+    )
+)
+SURVEILLANCE = frozenset({"camera", "ptz_camera", "thermal_camera", "nvr", "dvr", "recorder", "encoder",
+                          "decoder", "intercom", "access_control", "video_wall", "body_camera"})
+
+
+def step(strength: str, by: int) -> str:
+    """Move a strength up (by > 0) or down the ladder, staying on it."""
+    i = LADDER.index(strength) + by
+    return LADDER[max(0, min(len(LADDER) - 1, i))]
+
+
+def in_period(date: str | None, start: str | None, end: str | None) -> bool | None:
+    """True/False when ``date`` is known, None when it is not (ISO strings compare as dates)."""
+    if not (start or end):
+        return True
+    if date is None:
+        return None
+    if start and date < start:
+        return False
+    return not (end and date >= end)
+
+
+@dataclass
+class Findings:
+    """Evidence of one asset plus what was learnt from its facets."""
+
+    evidence: list[Evidence] = field(default_factory=list)
+    label_brand: str | None = None
+    label_hit: NameHit | None = None
+    models: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    date: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class CompiledKB:
+    """The KB compiled for matching."""
+
+    def __init__(self, kb: KnowledgeBase, oui_rows: Callable[[], list[tuple[str, str]]]) -> None:
+        self.kb = kb
+        self.rules = RuleIndex(list(kb.rules.values()))
+        self.brands = BrandIndex(kb)
+        self.oui = OuiIndex(kb, oui_rows)
+        self.relations: dict[str, list[Relation]] = {}
+        for r in kb.relations:
+            self.relations.setdefault(r.brand, []).append(r)
+        self._model_rx = {
+            id(r): [re.compile(p) for p in r.model_patterns] for r in kb.relations if r.model_patterns
+        }
+
+    # -- evidence makers ------------------------------------------------------------------------
+
+    def _ev(self, f: Facet, rule: str, claim: str, strength: str, source: str, group: str,
+            matched: str | None = None, note: str = "", extracted: tuple[tuple[str, str], ...] = ()) -> Evidence:
+        return Evidence(
+            rule=rule, field=f.field, matched=(matched if matched is not None else f.value)[:200],
+            claim=claim, weight=STRENGTH_LLR[strength], source=source, observation_source=f.source,
+            note=note, extracted=extracted, group=group,
+        )
+
+    def _brand_evidence(self, hit: NameHit, f: Facet, fx: Findings, via: str) -> None:
+        """Evidence from a name that denotes a KB brand, entity or member."""
+        kb = self.kb
+        down = -1 if via == "text" else 0
+        group = f"name.{via}"
+        if hit.kind == "entity":
+            e = kb.entities[hit.id]
+            s = _BY_CONF[e.confidence] if e.covered else step(_BY_CONF[e.confidence], -1)
+            fx.evidence.append(self._ev(f, f"kb.entity.{e.id}", f"oem:{e.id}", step(s, down), e.source, group,
+                                        hit.matched, note=f"names the manufacturer {e.name}"))
+            return
+        if hit.kind == "member":
+            e = kb.entities[hit.id]
+            m = next(m for m in e.members if m.name == hit.member)
+            s = step(_BY_CONF[m.confidence], down)
+            ok = in_period(fx.date, m.valid_from, m.valid_to)
+            note = f"{m.name}: {m.relation}"
+            if ok is False:
+                return
+            if ok is None:
+                s, note = step(s, -1), note + " (date of the item unknown)"
+            fx.evidence.append(self._ev(f, f"kb.member.{e.id}", f"oem:{e.id}", s, m.source, group, hit.matched, note))
+            return
+        b = kb.brands[hit.id]
+        if b.owner and b.type in ("own_brand", "subsidiary", "manufacturer", "former_subsidiary"):
+            owner = kb.entities[b.owner]
+            s = _BY_CONF[b.confidence] if owner.covered else step(_BY_CONF[b.confidence], -1)
+            s = step(s, down)
+            ok = in_period(fx.date, b.valid_from, b.valid_to)
+            note = f"{b.name} is a {b.type.replace('_', ' ')} of {owner.name}"
+            if ok is None:
+                s = step(s, -1)
+                note += f" from {b.valid_from or '?'} to {b.valid_to or 'now'}; the item's date is unknown"
+                fx.notes.append(f"{b.name}: ownership by {owner.name} depends on the period "
+                                f"({b.valid_from or '?'} to {b.valid_to or 'now'}); the item's date is unknown")
+            if ok is not False:
+                fx.evidence.append(self._ev(f, f"kb.brand.{b.id}", f"oem:{owner.id}", s, b.source,
+                                            group, hit.matched, note))
+        for rel in self.relations.get(b.id, ()):
+            self._relation_evidence(rel, b.name, f, fx, group, hit.matched, down)
+
+    def _relation_evidence(self, rel: Relation, brand_name: str, f: Facet, fx: Findings, group: str,
+                           matched: str, down: int) -> None:
+        s = rel.strength or _BY_CONF[rel.confidence]
+        s = step(s, down)
+        oem = self.kb.entities[rel.oem]
+        note = f"{brand_name} has sold {oem.name}-made products: {rel.lines}".rstrip(": ")
+        ok = in_period(fx.date, rel.period_from, rel.period_to)
+        if ok is False:
+            return
+        if ok is None:
+            s = step(s, -1)
+            note += f" (period {rel.period_from or '?'} to {rel.period_to or 'now'}; item date unknown)"
+        if rel.categories:
+            cats = set(fx.categories)
+            if cats and not cats & set(rel.categories):
+                return
+            if not cats:
+                s = step(s, -1)
+                note += " (item category unknown)"
+        if rel.model_patterns:
+            rxs = self._model_rx[id(rel)]
+            if fx.models:
+                if not any(rx.search(m) for rx in rxs for m in fx.models):
+                    return
+            else:
+                s = step(s, -1)
+                note += " (model unknown)"
+        if rel.note:
+            note += f"; {rel.note}"
+        fx.evidence.append(self._ev(f, f"kb.relation.{rel.brand}.{rel.oem}", f"oem:{rel.oem}", s, rel.source,
+                                    group, matched, note))
+
+    def _rule_evidence(self, f: Facet, fx: Findings) -> None:
+        for rm in self.rules.match(f.field, f.value):
+            r = rm.rule
+            c = r.claim
+            group = r.group or r.id
+            for k, v in rm.groups:
+                if k == "model":
+                    fx.models.append(v)
+            if c.category:
+                fx.categories.append(c.category)
+            if c.platform:
+                fx.platforms.append(c.platform)
+                fx.evidence.append(self._ev(f, r.id, f"platform:{c.platform}", "info", r.source, group,
+                                            rm.matched, r.description, rm.groups))
+            if c.oem:
+                fx.evidence.append(self._ev(f, r.id, f"oem:{c.oem}", r.strength, r.source, group,
+                                            rm.matched, r.description, rm.groups))
+            if c.brand:
+                b = self.kb.brands.get(c.brand)
+                if b is not None:
+                    fx.evidence.append(self._ev(f, r.id, f"brand:{c.brand}", "info", r.source, group,
+                                                rm.matched, r.description, rm.groups))
+                    if not c.oem:  # the device reveals a brand: reason from the brand
+                        self._brand_evidence(NameHit("brand", b.id, b.name, rm.matched, "exact"), f, fx, "rule")
+            if c.category and not (c.oem or c.platform or c.brand):
+                fx.evidence.append(self._ev(f, r.id, f"category:{c.category}", "info", r.source, group,
+                                            rm.matched, r.description, rm.groups))
+
+    def _mac_evidence(self, f: Facet, fx: Findings) -> None:
+        hit = self.oui.lookup(f.value)
+        if hit is None:
+            return
+        if not hit.target:
+            fx.evidence.append(self._ev(f, "ieee.registry", f"registrant:{hit.organisation}", "info",
+                                        "IEEE registry", "oui", note="registrant not in the KB"))
+            return
+        if hit.target_kind == "entity":
+            e = self.kb.entities[hit.target]
+            s = _BY_CONF[hit.confidence] if e.covered else step(_BY_CONF[hit.confidence], -1)
+            fx.evidence.append(self._ev(f, "ieee.registry", f"oem:{e.id}", s,
+                                        f"IEEE registry ({hit.prefix} {hit.organisation}); KB: {e.source}", "oui",
+                                        note=f"MAC block {hit.prefix} is registered to {hit.organisation}"))
+        else:
+            b = self.kb.brands[hit.target]
+            nh = NameHit("brand", b.id, b.name, hit.organisation, "exact")
+            self._brand_evidence(nh, f, fx, "oui")
+
+    def _fcc_evidence(self, f: Facet, fx: Findings) -> None:
+        v = f.value.replace(" ", "")
+        code = v[:5] if v.startswith("2") else v[:3]
+        g = self.kb.fcc_grantees.get(code)
+        if g is None:
+            return
+        fx.evidence.append(self._ev(f, f"fcc.grantee.{g.code}", f"oem:{g.entity}", _BY_CONF[g.confidence],
+                                    g.source, "fcc", note=f"FCC grantee code {g.code} is {g.grantee}"))
+
+    # -- the whole asset ------------------------------------------------------------------------
+
+    def findings(self, facets: Iterable[Facet]) -> Findings:
+        """Evidence for all facets of one asset."""
+        facets = list(facets)
+        fx = Findings()
+        dates = sorted(f.value for f in facets if f.field == "date")
+        fx.date = dates[0] if dates else None
+        brand_facets: list[tuple[Facet, NameHit | None]] = []
+        # pass 1: rules, MAC, FCC, categories (brands need models and categories to reason)
+        for f in facets:
+            fld = f.field
+            if fld in ("brand", "device.manufacturer"):
+                brand_facets.append((f, self.brands.lookup(f.value)))
+                if fld == "device.manufacturer":
+                    self._rule_evidence(f, fx)
+                continue
+            if fld == "mac":
+                self._mac_evidence(f, fx)
+                continue
+            if fld == "fcc_id":
+                self._fcc_evidence(f, fx)
+                continue
+            if fld == "date":
+                continue
+            if fld in ("text", "model", "device.name", "http.title"):
+                for cat, rx in _CATEGORY_WORDS:
+                    if rx.search(f.value):
+                        fx.categories.append(cat)
+                        break
+            if fld == "text" or fld == "device.name" or fld == "http.title":
+                for hit in self.brands.in_text(f.value):
+                    brand_facets.append((f, hit))
+            self._rule_evidence(f, fx)
+        for f, maybe in brand_facets:
+            if f.field == "brand" and fx.label_brand is None:
+                fx.label_brand = maybe.name if maybe else f.value.strip()
+                fx.label_hit = maybe
+            if maybe is None:
+                continue
+            via = "label" if f.field == "brand" else ("device" if f.field == "device.manufacturer" else "text")
+            if maybe.how == "fuzzy":
+                fx.notes.append(f"'{f.value}' read as {maybe.name} (fuzzy match {maybe.score:.0f}%)")
+            self._brand_evidence(maybe, f, fx, via)
+        if fx.label_brand is None:  # no brand column: what the device or the text says it is
+            for f, maybe in brand_facets:
+                if maybe is not None:
+                    fx.label_brand, fx.label_hit = maybe.name, maybe
+                    break
+        return fx

@@ -1,0 +1,544 @@
+"""Parse raw observations into facets (``field = value`` pairs that rules match).
+
+Pure functions over strings: no I/O. Input is attacker-controlled and messy, so every parser
+accepts what real data looks like (a lone ``Server:`` line, a body fragment, a dict pasted from a
+log as JSON or Python repr, key=value lines, XML with or without its envelope) and never raises:
+what cannot be read yields no facets. XML goes through defusedxml (no entity expansion, no external
+entities); sizes are capped before parsing. The facet fields are documented in docs/kb-format.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from trueoem.model import Facet, Observation
+
+MAX_PARSE = 256 * 1024  # bytes of one observation that are parsed at all
+MAX_BODY = 64 * 1024  # bytes of an HTTP body kept as a facet
+MAX_BANNER = 4 * 1024
+MAX_VALUE = 512  # characters of one extracted field value
+
+_HEX = re.compile(r"[^0-9A-Fa-f]")
+_MAC_TEXT = re.compile(
+    r"(?<![0-9A-Fa-f:\-])(?:[0-9A-Fa-f]{2}[:\-]){5}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:\-])"
+    r"|(?<![0-9A-Fa-f.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f.])"
+)
+_FCC_LABELLED = re.compile(r"\bFCC[\s_-]*ID\b\s*[:#=]?\s*([A-Z0-9][A-Z0-9\-]{3,19})", re.I)
+_FCC_NEW = re.compile(r"(?<![A-Z0-9])(2[A-Z][A-Z0-9]{3})-?([A-Z0-9][A-Z0-9\-]{0,18})(?![A-Z0-9])")
+_TOKEN_SPLIT = re.compile(r"[\s,;()\[\]{}\"'|<>]+")
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_ALPHA = re.compile(r"[A-Za-z]")
+_TITLE = re.compile(rb"<title[^>]*>(.{0,512}?)</title", re.I | re.S)
+_REALM = re.compile(r'realm\s*=\s*"([^"]{0,256})"|realm\s*=\s*([^\s,]{1,256})', re.I)
+_XML_LEAF = re.compile(r"<(?:[\w.\-]+:)?([\w.\-]+)(?:\s[^<>]{0,512})?>([^<>]{0,512})</(?:[\w.\-]+:)?\1\s*>")
+_XMLNS = re.compile(r'xmlns(?::[\w.\-]+)?\s*=\s*"([^"]{1,256})"')
+_KV_LINE = re.compile(r"^\s*([A-Za-z][\w.\[\]\- ]{0,63}?)\s*[=:]\s*(.*?)\s*$")
+
+
+def _clip(v: object) -> str:
+    s = str(v).strip()
+    return s[:MAX_VALUE]
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode device bytes: UTF-8 if valid, else Latin-1 (every byte maps), never raising."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def coerce_structure(text: str) -> Any:
+    """A dict/list pasted as JSON or as a Python repr (from a log), or None."""
+    t = text.strip()
+    if not t or t[0] not in "{[" or len(t) > MAX_PARSE:
+        return None
+    try:
+        return json.loads(t)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(t)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return None
+
+
+def flatten(obj: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
+    """Leaf ``(key, value)`` pairs of nested dicts/lists; keys are the leaf names."""
+    if depth > 8:
+        return
+    if isinstance(obj, dict):
+        for k, v in list(obj.items())[:500]:
+            yield from flatten(v, str(k), depth + 1)
+    elif isinstance(obj, list | tuple):
+        for v in list(obj)[:200]:
+            yield from flatten(v, prefix, depth + 1)
+    elif obj is not None and prefix:
+        yield prefix, _clip(obj)
+
+
+def kv_lines(text: str) -> list[tuple[str, str]]:
+    """``key=value`` or ``key: value`` lines (Dahua CGI answers, pasted logs)."""
+    out = []
+    for line in text.splitlines()[:2000]:
+        m = _KV_LINE.match(line)
+        if m and m.group(2):
+            out.append((m.group(1).strip(), _clip(m.group(2))))
+    return out
+
+
+def xml_fields(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Leaf elements ``(local-name, text)`` and namespace URIs of an XML document.
+
+    defusedxml parses well-formed documents (entities and DTD tricks are refused); a fragment
+    or a refused document falls back to a bounded regex over leaf elements, which expands nothing.
+    """
+    from defusedxml import ElementTree as SafeET
+
+    t = text[:MAX_PARSE]
+    namespaces = sorted(set(_XMLNS.findall(t[:16384])))
+    try:
+        root = SafeET.fromstring(t.encode("utf-8", "replace"))
+    except Exception:  # defusedxml raises several kinds; any of them means "not well-formed/unsafe"
+        leaves = [(k, _clip(v)) for k, v in _XML_LEAF.findall(t) if v.strip()]
+        return leaves, namespaces
+    leaves = []
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if "}" in tag:
+            ns, tag = tag[1:].split("}", 1)
+            if ns not in namespaces:
+                namespaces.append(ns)
+        if len(el) == 0 and el.text and el.text.strip():
+            leaves.append((tag, _clip(el.text)))
+        if len(leaves) >= 2000:
+            break
+    return leaves, namespaces
+
+
+def model_tokens(text: str) -> list[str]:
+    """Model-number-like tokens in free text (letters and digits, 4-40 characters)."""
+    out = []
+    for tok in _TOKEN_SPLIT.split(text[:8192]):
+        tok = tok.strip(".:!?*#")
+        if 4 <= len(tok) <= 40 and _HAS_DIGIT.search(tok) and _HAS_ALPHA.search(tok):
+            out.append(tok)
+    return out
+
+
+def normalise_mac(value: str) -> str | None:
+    """12, 9, 7 or 6 upper-case hex digits (a MAC, or an OUI prefix given alone), or None."""
+    h = _HEX.sub("", value)
+    if len(h) in (6, 7, 9, 12) and len(value) <= 40:
+        return h.upper()
+    return None
+
+
+def fcc_ids_in(text: str) -> list[str]:
+    """FCC IDs written in free text: labelled ones, and 5-character (2xxxx) grantee forms."""
+    out = [m.group(1).upper().replace(" ", "") for m in _FCC_LABELLED.finditer(text[:8192])]
+    out += [m.group(0).upper() for m in _FCC_NEW.finditer(text[:8192].upper())]
+    return list(dict.fromkeys(out))
+
+
+class _Out:
+    """Collects facets for one observation, de-duplicated, bounded in number."""
+
+    __slots__ = ("kind", "source", "items", "_seen")
+
+    def __init__(self, kind: str, source: str) -> None:
+        self.kind, self.source = kind, source
+        self.items: list[Facet] = []
+        self._seen: set[tuple[str, str]] = set()
+
+    def add(self, field: str, value: object) -> None:
+        v = _clip(value) if field not in ("http.body", "banner") else str(value)
+        if not v or (field, v) in self._seen or len(self.items) >= 3000:
+            return
+        self._seen.add((field, v))
+        self.items.append(Facet(field, v, self.kind, self.source))
+
+    def text(self, value: str) -> None:
+        """Free text: keep it, and mine models, FCC IDs and MACs from it."""
+        if not value.strip():
+            return
+        self.add("text", value[:MAX_VALUE])
+        for tok in model_tokens(value):
+            self.add("model", tok)
+        for fid in fcc_ids_in(value):
+            self.add("fcc_id", fid)
+        for mac in _MAC_TEXT.findall(value[:8192]):
+            n = normalise_mac(mac)
+            if n:
+                self.add("mac", n)
+
+
+# --- field maps: which document keys carry which standard facet --------------------------------
+
+_STD_KEYS: dict[str, str] = {
+    # model
+    "model": "model", "modelname": "model", "modelnumber": "model", "devicetype": "model",
+    "devicemodel": "model", "updateserial": "model", "updateserialcloudupgrade": "model",
+    "productmodel": "model", "hardwaremodel": "model", "device_type": "model", "product": "model",
+    "devicedescription": "model",
+    # firmware
+    "firmwareversion": "firmware", "softwareversion": "firmware", "firmware": "firmware",
+    "version": "firmware", "swversion": "firmware", "software_version": "firmware",
+    # serial
+    "serialnumber": "serial", "serialno": "serial", "devicesn": "serial", "sn": "serial",
+    "serial": "serial", "serial_number": "serial",
+    # manufacturer
+    "manufacturer": "device.manufacturer", "vendor": "device.manufacturer",
+    "manufacturername": "device.manufacturer", "oeminfo": "device.manufacturer",
+    # name
+    "devicename": "device.name", "friendlyname": "device.name", "machinename": "device.name",
+    # mac
+    "mac": "mac", "macaddress": "mac", "mac_address": "mac",
+    # descriptions
+    "modeldescription": "text", "description": "text",
+}
+
+
+def _std(out: _Out, key: str, value: str) -> None:
+    target = _STD_KEYS.get(key.lower().replace(" ", ""))
+    if target is None or not value:
+        return
+    if target == "mac":
+        n = normalise_mac(value)
+        if n:
+            out.add("mac", n)
+    elif target == "text":
+        out.text(value)
+    else:
+        out.add(target, value)
+
+
+def _document(out: _Out, prefix: str, pairs: list[tuple[str, str]]) -> None:
+    for k, v in pairs:
+        out.add(f"{prefix}.kv", f"{k}={v}")
+        _std(out, k, v)
+
+
+def _structured_or_text(value: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Key/value pairs from JSON/repr, XML, or key=value lines; plus XML namespaces."""
+    obj = coerce_structure(value)
+    if obj is not None:
+        return list(flatten(obj)), []
+    if "<" in value[:4096] and ">" in value:
+        return xml_fields(value)
+    return kv_lines(value), []
+
+
+# --- per-kind parsers --------------------------------------------------------------------------
+
+
+def _split_http(text: str) -> tuple[str, list[tuple[str, str]], str]:
+    """Status line, headers, body of an HTTP/RTSP message or a fragment of one."""
+    t = text.replace("\r\n", "\n")
+    head, sep, body = t.partition("\n\n")
+    lines = head.split("\n")
+    status = ""
+    if lines and re.match(r"^(HTTP|RTSP)/\d", lines[0]):
+        status = lines.pop(0)
+    headers = []
+    rest = []
+    for line in lines[:200]:
+        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9\-_]{0,63})\s*:\s?(.*)$", line)
+        if m:
+            headers.append((m.group(1), m.group(2).strip()))
+        else:
+            rest.append(line)
+    if not headers and not status:  # no header block at all: the whole thing is a body
+        return "", [], text
+    if rest and not sep:
+        body = "\n".join(rest)
+    return status, headers, body
+
+
+def _http_like(out: _Out, value: str, proto: str) -> None:
+    obj = coerce_structure(value)
+    if isinstance(obj, dict):  # a parsed response pasted from a log
+        low = {str(k).lower(): v for k, v in obj.items()}
+        hdrs = low.get("headers") or {}
+        if isinstance(hdrs, dict):
+            pairs = [(str(k), _clip(v)) for k, v in hdrs.items()]
+        elif isinstance(hdrs, list):
+            pairs = [(str(h[0]), _clip(h[1])) for h in hdrs if isinstance(h, list | tuple) and len(h) == 2]
+        else:
+            pairs = []
+        for k in ("server", "www-authenticate", "realm", "title"):
+            if k in low and not isinstance(low[k], dict | list):
+                pairs.append((k, _clip(low[k])))
+        body = low.get("body") or low.get("html") or ""
+        _emit_http(out, pairs, str(body), proto)
+        return
+    _status, headers, body = _split_http(value)
+    _emit_http(out, headers, body, proto)
+
+
+def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str) -> None:
+    for name, val in headers:
+        lname = name.lower()
+        out.add(f"{proto}.header", f"{lname}: {val}")
+        if lname == "server":
+            out.add(f"{proto}.server", val)
+        elif lname in ("www-authenticate", "realm"):
+            for m in _REALM.finditer(val):
+                out.add(f"{proto}.realm", m.group(1) if m.group(1) is not None else m.group(2))
+            if lname == "realm":
+                out.add(f"{proto}.realm", val.strip('"'))
+        elif lname == "title":
+            out.add("http.title", val)
+            out.text(val)
+    if body and proto == "http":
+        b = body[:MAX_BODY]
+        out.add("http.body", b)
+        m = _TITLE.search(b.encode("utf-8", "replace"))
+        if m:
+            title = decode_bytes(m.group(1)).strip()
+            out.add("http.title", title)
+            out.text(title)
+        if b.lstrip().startswith("<?xml") or "<DeviceInfo" in b[:2048]:
+            leaves, nss = xml_fields(b)
+            for ns in nss:
+                out.add("xml.namespace", ns)
+            if any(t in ("deviceName", "firmwareVersion", "serialNumber") for t, _ in leaves):
+                _document(out, "isapi", leaves)
+        elif "=" in b[:256] and "\n" in b and "<" not in b[:256]:  # a Dahua CGI answer as a body
+            _document(out, "dahua", kv_lines(b))
+
+
+def parse_http(out: _Out, value: str) -> None:
+    _http_like(out, value, "http")
+
+
+def parse_rtsp(out: _Out, value: str) -> None:
+    _http_like(out, value, "rtsp")
+
+
+def parse_tls(out: _Out, value: str) -> None:
+    from trueoem.match.certs import cert_facets
+
+    for field, v in cert_facets(value):
+        out.add(field, v)
+
+
+def parse_isapi(out: _Out, value: str) -> None:
+    pairs, nss = _structured_or_text(value)
+    for ns in nss:
+        out.add("xml.namespace", ns)
+    fw = dict((k.lower(), v) for k, v in pairs)
+    _document(out, "isapi", pairs)
+    if "firmwareversion" in fw and "firmwarereleaseddate" in fw:
+        out.add("firmware", f"{fw['firmwareversion']} {fw['firmwarereleaseddate']}")
+
+
+def parse_dahua_cgi(out: _Out, value: str) -> None:
+    obj = coerce_structure(value)
+    pairs = list(flatten(obj)) if obj is not None else kv_lines(value)
+    _document(out, "dahua", pairs)
+
+
+def parse_onvif(out: _Out, value: str) -> None:
+    pairs, nss = _structured_or_text(value)
+    for ns in nss:
+        out.add("xml.namespace", ns)
+    _document(out, "onvif", pairs)
+
+
+def parse_sadp(out: _Out, value: str) -> None:
+    pairs, _ = _structured_or_text(value)
+    _document(out, "sadp", pairs)
+
+
+def parse_dhip(out: _Out, value: str) -> None:
+    t = value
+    i = t.find("{")
+    if i > 0:  # the 32-byte DHIP header (or its hex/escaped rendering) before the JSON body
+        t = t[i:]
+    t = t.rstrip("\x00\n\r ")
+    obj = coerce_structure(t)
+    if obj is None and t.count("{") > t.count("}"):
+        obj = None
+    pairs = list(flatten(obj)) if obj is not None else kv_lines(value)
+    _document(out, "dhip", pairs)
+
+
+def parse_upnp(out: _Out, value: str) -> None:
+    t = value.lstrip()
+    if t.startswith(("HTTP/", "NOTIFY", "M-SEARCH")) or re.match(r"^[A-Za-z\-]+:\s", t):
+        _status, headers, body = _split_http(value)
+        for name, val in headers:
+            lname = name.lower()
+            out.add("upnp.kv", f"{lname}={val}")
+            if lname == "server":
+                out.add("ssdp.server", val)
+        if body.strip():
+            parse_upnp(out, body)
+        return
+    pairs, _ = _structured_or_text(value)
+    for k, v in pairs:
+        if k.lower() == "server":
+            out.add("ssdp.server", v)
+    _document(out, "upnp", pairs)
+
+
+def parse_ws_discovery(out: _Out, value: str) -> None:
+    pairs, nss = _structured_or_text(value)
+    for k, v in pairs:
+        lk = k.lower()
+        if lk == "scopes":
+            for scope in v.split()[:100]:
+                out.add("ws.scope", scope)
+                m = re.match(r"onvif://www\.onvif\.org/(name|hardware|mac|manufacturer|model)/(.+)$", scope, re.I)
+                if m:
+                    from urllib.parse import unquote
+
+                    what, val = m.group(1).lower(), unquote(m.group(2))
+                    if what == "hardware" or what == "model":
+                        out.add("model", val)
+                    elif what == "name":
+                        out.add("device.name", val)
+                        out.text(val)
+                    elif what == "manufacturer":
+                        out.add("device.manufacturer", val)
+                    elif what == "mac":
+                        n = normalise_mac(val)
+                        if n:
+                            out.add("mac", n)
+        elif lk == "xaddrs":
+            for x in v.split()[:20]:
+                out.add("ws.xaddr", x)
+        elif lk == "types":
+            out.add("ws.scope", f"type:{v}")
+
+
+def parse_brand(out: _Out, value: str) -> None:
+    out.add("brand", value)
+
+
+def parse_model(out: _Out, value: str) -> None:
+    v = value.strip()
+    out.add("model", v)
+    if " " in v or "," in v or "/" in v and len(v) > 40:
+        for tok in model_tokens(v):
+            out.add("model", tok)
+    for fid in fcc_ids_in(v):
+        out.add("fcc_id", fid)
+
+
+def parse_description(out: _Out, value: str) -> None:
+    out.text(value)
+
+
+def parse_mac(out: _Out, value: str) -> None:
+    n = normalise_mac(value)
+    if n:
+        out.add("mac", n)
+    else:
+        for mac in _MAC_TEXT.findall(value[:8192]):
+            m = normalise_mac(mac)
+            if m:
+                out.add("mac", m)
+
+
+def parse_fcc(out: _Out, value: str) -> None:
+    v = re.sub(r"^\s*FCC[\s_-]*ID\s*[:#=]?\s*", "", value, flags=re.I).strip().upper()
+    v = re.sub(r"\s+", "", v)
+    if 4 <= len(v) <= 24 and re.fullmatch(r"[A-Z0-9\-]+", v):
+        out.add("fcc_id", v)
+    else:
+        for fid in fcc_ids_in(value):
+            out.add("fcc_id", fid)
+
+
+def parse_firmware(out: _Out, value: str) -> None:
+    out.add("firmware", value)
+
+
+def parse_serial(out: _Out, value: str) -> None:
+    out.add("serial", value)
+
+
+def parse_date(out: _Out, value: str) -> None:
+    m = re.search(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", value)
+    if m:
+        out.add("date", f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
+        return
+    m = re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)  # US style M/D/YYYY
+    if m:
+        out.add("date", f"{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}")
+        return
+    m = re.fullmatch(r"\s*(\d{4})\s*", value)
+    if m:
+        out.add("date", f"{m.group(1)}-07-01")
+
+
+def parse_port(out: _Out, value: str) -> None:
+    for m in re.finditer(r"(\d{1,5})(?:\s*/\s*(tcp|udp))?", value[:4096], re.I):
+        port = int(m.group(1))
+        if 0 < port < 65536:
+            out.add("port", f"{port}/{(m.group(2) or 'tcp').lower()}")
+
+
+def parse_banner(out: _Out, value: str) -> None:
+    out.add("banner", value[:MAX_BANNER])
+    head = value.lstrip()[:8]
+    if head.startswith(("HTTP/", "RTSP/")):
+        _http_like(out, value, "rtsp" if head.startswith("RTSP") else "http")
+    elif head.startswith("<"):
+        leaves, nss = xml_fields(value)
+        for ns in nss:
+            out.add("xml.namespace", ns)
+        for k, v in leaves:
+            _std(out, k, v)
+    else:
+        for k, v in kv_lines(value[:MAX_BANNER]):
+            _std(out, k, v)
+
+
+PARSERS: dict[str, Callable[[_Out, str], None]] = {
+    "brand": parse_brand,
+    "model": parse_model,
+    "part_number": parse_model,
+    "description": parse_description,
+    "mac": parse_mac,
+    "fcc_id": parse_fcc,
+    "firmware": parse_firmware,
+    "serial": parse_serial,
+    "date": parse_date,
+    "http": parse_http,
+    "http_headers": parse_http,
+    "http_body": lambda out, v: _emit_http(out, [], v, "http"),
+    "tls_cert": parse_tls,
+    "rtsp": parse_rtsp,
+    "onvif_device_information": parse_onvif,
+    "ws_discovery": parse_ws_discovery,
+    "ssdp_description": parse_upnp,
+    "sadp": parse_sadp,
+    "dhip": parse_dhip,
+    "isapi_deviceinfo": parse_isapi,
+    "dahua_cgi": parse_dahua_cgi,
+    "open_port": parse_port,
+    "banner": parse_banner,
+}
+
+
+def facets_of(obs: Observation) -> list[Facet]:
+    """All facets of one observation. Never raises on bad input: yields what it can read."""
+    parser = PARSERS.get(obs.kind)
+    if parser is None:
+        return []
+    out = _Out(obs.kind, obs.source)
+    value = obs.value[:MAX_PARSE] if len(obs.value) > MAX_PARSE else obs.value
+    try:
+        parser(out, value)
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        pass  # whatever was read before the failure is kept; the rest of the input is unreadable
+    return out.items

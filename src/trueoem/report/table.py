@@ -1,0 +1,116 @@
+"""Terminal output: a Rich table of results, a summary, and the evidence trail in words."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from trueoem.model import Attribution, Verdict
+from trueoem.screen import Result
+
+STYLE = {
+    Verdict.COVERED: "bold red",
+    Verdict.LIKELY_COVERED: "yellow",
+    Verdict.NOT_COVERED: "green",
+    Verdict.UNKNOWN: "dim",
+}
+
+
+class Summary:
+    """Counts by verdict and OEM, kept while results stream past."""
+
+    def __init__(self) -> None:
+        self.verdicts: Counter[str] = Counter()
+        self.oems: Counter[str] = Counter()
+        self.white_label = 0
+        self.total = 0
+
+    def add(self, a: Attribution) -> None:
+        self.total += 1
+        self.verdicts[a.verdict.value] += 1
+        if a.verdict in (Verdict.COVERED, Verdict.LIKELY_COVERED) and a.oem_name:
+            self.oems[a.oem_name] += 1
+        if a.white_label and a.verdict in (Verdict.COVERED, Verdict.LIKELY_COVERED):
+            self.white_label += 1
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "verdicts": {v.value: self.verdicts.get(v.value, 0) for v in Verdict},
+            "covered_by_oem": dict(sorted(self.oems.items())),
+            "white_label_flagged": self.white_label,
+        }
+
+    def line(self) -> str:
+        v = self.verdicts
+        return (f"{self.total} items: {v.get('covered', 0)} covered, {v.get('likely_covered', 0)} likely covered "
+                f"({self.white_label} white-labelled), {v.get('not_covered', 0)} not covered, "
+                f"{v.get('unknown', 0)} unknown")
+
+
+def results_table(results: Iterable[Result], summary: Summary, max_rows: int = 5000) -> Table:
+    """A table of results (device-provided text is escaped: it is never Rich markup)."""
+    t = Table(show_lines=False, header_style="bold")
+    for col in ("id", "verdict", "conf", "label brand", "true OEM", "white-label", "model", "why"):
+        t.add_column(col, overflow="fold")
+    for n, r in enumerate(results):
+        a = r.template
+        summary.add(a)
+        if n >= max_rows:
+            continue
+        top = next((e for e in a.evidence if e.weight > 0), None)
+        why = f"{top.rule}: {top.matched}" if top else (a.notes[0] if a.notes else "")
+        t.add_row(
+            escape(r.id),
+            f"[{STYLE[a.verdict]}]{a.verdict.value}[/]",
+            f"{a.confidence:.2f}" if a.verdict != Verdict.UNKNOWN else "",
+            escape(a.label_brand or ""),
+            escape(a.oem_name or ""),
+            "yes" if a.white_label else "",
+            escape(a.model or ""),
+            escape(why[:90]),
+        )
+    if summary.total > max_rows:
+        t.caption = f"first {max_rows} of {summary.total} rows shown; use --format jsonl for all"
+    return t
+
+
+def explain(a: Attribution) -> str:
+    """The evidence trail in words (plain text; callers print it without markup)."""
+    lines = [f"{a.id}: {a.verdict.value}" + (f" ({a.confidence:.1%} sure)" if a.verdict != Verdict.UNKNOWN else "")]
+    lines.append(f"  labelled: {a.label_brand or '(no brand given)'}")
+    if a.oem_name:
+        lines.append(f"  made by:  {a.oem_name}" + ("  <- a white-labelled product" if a.white_label else ""))
+    if a.model:
+        lines.append(f"  model:    {a.model}" + (f" ({a.category})" if a.category else ""))
+    elif a.category:
+        lines.append(f"  category: {a.category}")
+    if a.legal_basis:
+        lines.append(f"  covered by: {a.legal_basis}")
+    if a.evidence:
+        lines.append("  because:")
+        for e in a.evidence:
+            w = f"+{e.weight:.1f}" if e.weight else " info"
+            what = e.note or e.rule
+            lines.append(f"    {w:>5}  {e.claim:<22} {e.field} = {e.matched!r}")
+            lines.append(f"           {what}")
+            lines.append(f"           source: {e.source}")
+    for c in a.conflicts:
+        lines.append(f"  conflict: {c}")
+    if a.alternatives:
+        alts = ", ".join(f"{c.name} {c.probability:.2f}" for c in a.alternatives[:4])
+        lines.append(f"  alternatives: {alts}")
+    for n in a.notes:
+        lines.append(f"  note: {n}")
+    if a.platform:
+        lines.append(f"  platform: {', '.join(a.platform)}")
+    lines.append(f"  knowledge base {a.kb_version}")
+    return "\n".join(lines)
+
+
+def print_table(console: Console, results: Iterable[Result], summary: Summary) -> None:
+    console.print(results_table(results, summary))

@@ -1,0 +1,365 @@
+"""Catalogs and inventories (CSV/TSV, XLSX, JSON, JSON Lines) to assets with observations.
+
+Columns are mapped by header synonyms (Manufacturer/Mfr/Vendor/Make/Brand -> brand; Model/Model
+Number/Part Number/MPN/SKU -> model; ...); ``--map COL=FIELD`` overrides. CSV is streamed with the
+standard library, so memory stays flat in the size of the file; the encoding is sniffed from the
+byte-order mark (UTF-8, UTF-16 LE/BE), else UTF-8 if the start decodes, else Windows-1252. XLSX
+goes through fastexcel. Every problem is a :class:`SourceError` whose message names the file (and
+row); a bad row is reported and skipped, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from trueoem.model import Observation
+
+FIELDS = ("id", "brand", "model", "description", "mac", "fcc_id", "firmware", "serial", "date")
+MAX_FIELD = 65536  # characters of one cell that are read; the rest is cut (and said)
+
+csv.field_size_limit(16 * 1024 * 1024)
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "line", "line no", "line number", "line item", "item id", "asset id", "asset tag", "asset",
+           "row", "row id", "no", "clin", "item no", "item number", "record id", "tag"),
+    "brand": ("brand", "brand name", "manufacturer", "manufacturer name", "mfr", "mfg", "mfr name", "make",
+              "vendor", "vendor name", "oem", "maker", "label", "trade name"),
+    "model": ("model", "model number", "model no", "model name", "model num", "part number", "part no",
+              "part num", "mpn", "manufacturer part number", "mfr part number", "mfr part no", "mfg part number",
+              "sku", "product code", "product number", "catalog number", "item code", "oem part number", "pn"),
+    "description": ("description", "item description", "product description", "desc", "item", "item name",
+                    "product", "product name", "name", "title", "long description", "short description",
+                    "details", "notes", "comments"),
+    "mac": ("mac", "mac address", "macaddress", "mac addr", "hw address", "hardware address", "ethernet address",
+            "oui", "ethernet mac"),
+    "fcc_id": ("fcc id", "fccid", "fcc", "fcc identifier"),
+    "firmware": ("firmware", "firmware version", "fw", "fw version", "software version", "sw version", "version"),
+    "serial": ("serial", "serial number", "serial no", "s n", "sn", "serial num"),
+    "date": ("date", "purchase date", "date purchased", "acquisition date", "acquired", "manufacture date",
+             "manufactured", "mfg date", "install date", "installed", "order date", "ship date", "received"),
+}
+_PRIORITY = {f: {s: i for i, s in enumerate(syns)} for f, syns in _SYNONYMS.items()}
+_CONTAINS = (("manufacturer", "brand"), ("brand", "brand"), ("model", "model"), ("part number", "model"),
+             ("description", "description"), ("mac", "mac"), ("fcc", "fcc_id"), ("firmware", "firmware"),
+             ("serial", "serial"))
+_KIND = {"brand": "brand", "model": "model", "description": "description", "mac": "mac", "fcc_id": "fcc_id",
+         "firmware": "firmware", "serial": "serial", "date": "date"}
+
+
+class SourceError(Exception):
+    """Bad input; the message is one line that names the file (and row)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """One row: its id and the observations it carries."""
+
+    id: str
+    observations: tuple[Observation, ...]
+
+
+def norm_header(h: str) -> str:
+    """Lower-case, punctuation to spaces, collapsed."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", h.lower()).split())
+
+
+def map_columns(headers: list[str], overrides: dict[str, str]) -> dict[int, str]:
+    """Column index -> field. Each field takes its best synonym; other brand-like columns become text."""
+    out: dict[int, str] = {}
+    lowered = {norm_header(k): v for k, v in overrides.items()}
+    taken: dict[str, tuple[int, int]] = {}
+    for i, h in enumerate(headers):
+        n = norm_header(h)
+        if n in lowered or h in overrides:
+            out[i] = overrides.get(h) or lowered[n]
+            continue
+        for field, pri in _PRIORITY.items():
+            if n in pri:
+                rank = pri[n]
+                break
+        else:
+            field = next((f for word, f in _CONTAINS if word in n), "")
+            rank = 100
+        if not field:
+            continue
+        if field in ("model", "mac"):  # several model/MAC columns all count
+            out[i] = field
+            continue
+        prev = taken.get(field)
+        if prev is None or rank < prev[1]:
+            if prev is not None:
+                out[prev[0]] = "description" if field == "brand" else ""
+            taken[field] = (i, rank)
+            out[i] = field
+        else:
+            out[i] = "description" if field == "brand" else ""
+    return {i: f for i, f in out.items() if f}
+
+
+def parse_map(items: list[str]) -> dict[str, str]:
+    """``COL=FIELD`` options to a dict; raises SourceError on a bad one."""
+    out = {}
+    for item in items:
+        col, sep, field = item.partition("=")
+        field = field.strip().lower()
+        if not sep or not col.strip() or field not in (*FIELDS, "ignore"):
+            raise SourceError(f"--map {item!r}: expected COL=FIELD with FIELD one of {', '.join(FIELDS)}, ignore")
+        out[col.strip()] = "" if field == "ignore" else field
+    return out
+
+
+def sniff_encoding(head: bytes) -> str:
+    """Encoding of a text file from its first bytes."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        return "utf-16-le"
+    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0:
+        return "utf-16-be"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut at the end of the sample
+            return "utf-8"
+        return "cp1252"
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open: {exc.strerror}") from None
+    head = fh.read(65536)
+    fh.seek(0)
+    enc = sniff_encoding(head)
+    # errors="replace": one undecodable byte deep in a file must not lose the rows around it
+    return io.TextIOWrapper(fh, encoding=enc, errors="replace", newline="")
+
+
+def detect_format(path: Path) -> str:
+    """csv, tsv, xlsx, json or jsonl, from the name, else from the content."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return "xlsx"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".json":
+        return "json"
+    if suffix == ".tsv":
+        return "tsv"
+    if suffix == ".csv":
+        return "csv"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open: {exc.strerror}") from None
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    s = head.lstrip()
+    if s.startswith(b"["):
+        return "json"
+    if s.startswith(b"{"):
+        return "jsonl" if b"\n{" in s else "json"
+    return "csv"
+
+
+def _cells_to_asset(values: list[str], mapping: dict[int, str], rowno: int, name: str,
+                    warn: list[str]) -> Asset:
+    obs: list[Observation] = []
+    rid = ""
+    src = f"{name}:{rowno}"
+    for i, field in mapping.items():
+        if i >= len(values):
+            continue
+        v = values[i]
+        if v is None:
+            continue
+        v = str(v).strip()
+        if not v:
+            continue
+        if len(v) > MAX_FIELD:
+            warn.append(f"{src}: a {field} cell of {len(v)} characters was cut to {MAX_FIELD}")
+            v = v[:MAX_FIELD]
+        if field == "id":
+            rid = rid or v
+            continue
+        obs.append(Observation(_KIND[field], v, src))
+    return Asset(rid or str(rowno), tuple(obs))
+
+
+def _no_columns(path: Path, headers: list[str]) -> SourceError:
+    shown = ", ".join(repr(h) for h in headers[:20]) or "(none)"
+    return SourceError(
+        f"{path}: no recognisable columns (found {shown}); name them with --map COL=FIELD, "
+        f"FIELD one of {', '.join(FIELDS)}"
+    )
+
+
+def read_csv(path: Path, overrides: dict[str, str], warn: list[str], delimiter: str | None = None) -> Iterator[Asset]:
+    """Stream the rows of a CSV/TSV file."""
+    with _open_text(path) as fh:
+        sample = fh.read(65536)
+        fh.seek(0)
+        if delimiter is None:
+            try:
+                delimiter = csv.Sniffer().sniff(sample.split("\n", 5)[0] if sample else ",", ",;\t|").delimiter
+            except csv.Error:
+                delimiter = ","
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            headers = next(reader)
+        except StopIteration:
+            raise SourceError(f"{path}: empty file") from None
+        except csv.Error as exc:
+            raise SourceError(f"{path}: line 1: {exc}") from None
+        headers = [h.lstrip("\ufeff") for h in headers]
+        mapping = map_columns(headers, overrides)
+        if not mapping or set(mapping.values()) <= {"id"}:
+            raise _no_columns(path, headers)
+        rowno = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                rowno += 1
+                warn.append(f"{path}:{rowno}: unreadable row ({exc}); skipped")
+                continue
+            rowno += 1
+            if not any(c.strip() for c in row):
+                continue
+            yield _cells_to_asset(row, mapping, rowno, path.name, warn)
+
+
+def read_xlsx(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
+    """Rows of every sheet of a workbook (fastexcel)."""
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except Exception as exc:  # fastexcel raises its own error types for corrupt/unsupported files
+        raise SourceError(f"{path}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    any_sheet = False
+    for sheet_name in reader.sheet_names:
+        try:
+            sheet = reader.load_sheet_by_name(sheet_name, header_row=None)
+            df = sheet.to_polars()
+        except Exception as exc:  # a damaged sheet: report it and read the others
+            warn.append(f"{path}[{sheet_name}]: unreadable sheet ({type(exc).__name__}); skipped")
+            continue
+        rows = df.rows()
+        hdr_idx = next((i for i, r in enumerate(rows[:20]) if sum(1 for c in r if c not in (None, "")) >= 2), None)
+        if hdr_idx is None:
+            continue
+        headers = ["" if c is None else str(c) for c in rows[hdr_idx]]
+        mapping = map_columns(headers, overrides)
+        if not mapping or set(mapping.values()) <= {"id"}:
+            if len(reader.sheet_names) == 1:
+                raise _no_columns(path, headers)
+            warn.append(f"{path}[{sheet_name}]: no recognisable columns; sheet skipped")
+            continue
+        any_sheet = True
+        label = path.name if len(reader.sheet_names) == 1 else f"{path.name}[{sheet_name}]"
+        for n, row in enumerate(rows[hdr_idx + 1:], start=hdr_idx + 2):
+            cells = ["" if c is None else (str(int(c)) if isinstance(c, float) and c.is_integer() else str(c))
+                     for c in row]
+            if any(c.strip() for c in cells):
+                yield _cells_to_asset(cells, mapping, n, label, warn)
+    if not any_sheet and reader.sheet_names:
+        raise SourceError(f"{path}: no sheet with recognisable columns")
+
+
+def _records_from_objects(path: Path, items: Iterator[tuple[int, object]], overrides: dict[str, str],
+                          warn: list[str]) -> Iterator[Asset]:
+    mapping_cache: dict[tuple[str, ...], dict[int, str]] = {}
+    for n, item in items:
+        if not isinstance(item, dict):
+            warn.append(f"{path}:{n}: not a JSON object; skipped")
+            continue
+        keys = tuple(str(k) for k in item)
+        mapping = mapping_cache.get(keys)
+        if mapping is None:
+            mapping = mapping_cache[keys] = map_columns(list(keys), overrides)
+        if not mapping:
+            warn.append(f"{path}:{n}: no recognisable fields (found {', '.join(keys[:10])}); read as unknown")
+        values = [v if isinstance(v, str) else ("" if v is None else json.dumps(v)) for v in item.values()]
+        yield _cells_to_asset(values, mapping, n, path.name, warn)
+
+
+def read_json(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
+    """A JSON array of objects, or an object holding one (``items``, ``rows``, ``data``...)."""
+    with _open_text(path) as fh:
+        try:
+            doc = json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except RecursionError:
+            raise SourceError(f"{path}: JSON nested too deeply") from None
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        doc = lists[0] if len(lists) == 1 else [doc]
+    if not isinstance(doc, list):
+        raise SourceError(f"{path}: expected a JSON array of objects")
+    yield from _records_from_objects(path, enumerate(doc, start=1), overrides, warn)
+
+
+def read_jsonl(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
+    """JSON Lines: one object per line; a malformed line is reported with its number."""
+
+    def items() -> Iterator[tuple[int, object]]:
+        with _open_text(path) as fh:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield n, json.loads(line)
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                    warn.append(f"{path}:{n}: malformed JSON ({msg}); skipped")
+
+    yield from _records_from_objects(path, items(), overrides, warn)
+
+
+def read_catalog(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
+    """Assets of one catalog/inventory file, by its format."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read()
+        tmp = io.TextIOWrapper(io.BytesIO(data), encoding=sniff_encoding(data[:65536]), errors="replace")
+        reader = csv.reader(tmp)
+        headers = next(reader, [])
+        mapping = map_columns(headers, overrides)
+        if not mapping:
+            raise _no_columns(Path("<stdin>"), headers)
+        for n, row in enumerate(reader, start=2):
+            yield _cells_to_asset(row, mapping, n, "<stdin>", warn)
+        return
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    fmt = detect_format(path)
+    if fmt == "xlsx":
+        yield from read_xlsx(path, overrides, warn)
+    elif fmt == "json":
+        yield from read_json(path, overrides, warn)
+    elif fmt == "jsonl":
+        yield from read_jsonl(path, overrides, warn)
+    else:
+        yield from read_csv(path, overrides, warn, "\t" if fmt == "tsv" else None)
