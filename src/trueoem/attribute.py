@@ -46,11 +46,11 @@ def family_scores(evidence: Iterable[Evidence]) -> dict[str, float]:
         key = (e.group or e.rule, e.claim)
         if e.weight > best.get(key, 0.0):
             best[key] = e.weight
-    scores: dict[str, float] = {}
+    weights: dict[str, list[float]] = {}
     for (_g, claim), w in best.items():
-        oem = claim[4:]
-        scores[oem] = scores.get(oem, PRIOR) + w
-    return scores
+        weights.setdefault(claim[4:], []).append(w)
+    # fsum is correctly rounded, so the result does not depend on the order evidence came in
+    return {oem: math.fsum([PRIOR, *ws]) for oem, ws in weights.items()}
 
 
 def posteriors(scores: dict[str, float]) -> dict[str, float]:
@@ -58,7 +58,7 @@ def posteriors(scores: dict[str, float]) -> dict[str, float]:
     if not scores:
         return {}
     top = max(0.0, *scores.values())
-    z = math.exp(-top) + sum(math.exp(s - top) for s in scores.values())
+    z = math.fsum([math.exp(-top), *(math.exp(s - top) for s in scores.values())])
     return {k: math.exp(s - top) / z for k, s in scores.items()}
 
 
@@ -73,8 +73,11 @@ def _label_family(fx: Findings, kb: KnowledgeBase) -> str | None:
     b = kb.brands[hit.id]
     if b.owner and b.type in ("own_brand", "subsidiary", "manufacturer"):
         return b.owner
-    if b.owner and b.type == "former_subsidiary" and fx.date and (
-        (not b.valid_from or fx.date >= b.valid_from) and (not b.valid_to or fx.date < b.valid_to)
+    if (
+        b.owner
+        and b.type == "former_subsidiary"
+        and fx.date
+        and ((not b.valid_from or fx.date >= b.valid_from) and (not b.valid_to or fx.date < b.valid_to))
     ):
         return b.owner
     return "brand:" + b.id
@@ -87,8 +90,10 @@ def _legal_basis(kb: KnowledgeBase, oem: str) -> str | None:
     parts = [kb.legal_bases[b].citation for b in e.legal_basis if b in kb.legal_bases]
     text = "; ".join(parts)
     if e.purpose_limited:
-        text += (" — covered when used for public safety, security of government facilities, physical "
-                 "security surveillance of critical infrastructure, or other national security purposes")
+        text += (
+            " — covered when used for public safety, security of government facilities, physical "
+            "security surveillance of critical infrastructure, or other national security purposes"
+        )
     return text
 
 
@@ -98,16 +103,17 @@ def judge(asset_id: str, fx: Findings, ckb: CompiledKB) -> Attribution:
     scores = family_scores(fx.evidence)
     post = posteriors(scores)
     ranked = sorted(post.items(), key=lambda kv: (-kv[1], kv[0]))
-    p_cov = sum(p for k, p in post.items() if kb.entities[k].covered)
-    cands = tuple(
-        Candidate(k, kb.entities[k].name, kb.entities[k].covered, p, scores[k]) for k, p in ranked
-    )
+    p_cov = math.fsum(p for k, p in post.items() if kb.entities[k].covered)
+    cands = tuple(Candidate(k, kb.entities[k].name, kb.entities[k].covered, p, scores[k]) for k, p in ranked)
     notes = list(dict.fromkeys(fx.notes))
     conflicts: list[str] = []
     strong = [c for c in cands if c.probability >= 0.1]
     if len(strong) > 1:
-        conflicts.append("evidence points to more than one manufacturer: " +
-                         ", ".join(f"{c.name} ({c.probability:.2f})" for c in strong))
+        conflicts.append(
+            "evidence points to more than one manufacturer: "
+            + ", ".join(f"{c.name} ({c.probability:.2f})" for c in strong)
+        )
+    ev = tuple(sorted(fx.evidence, key=lambda e: (-e.weight, e.claim, e.rule, e.field, e.matched, e.group)))
     best = cands[0] if cands else None
     best_cov = next((c for c in cands if c.covered), None)
     if p_cov >= COVERED_AT and best_cov:
@@ -122,22 +128,36 @@ def judge(asset_id: str, fx: Findings, ckb: CompiledKB) -> Attribution:
             notes.append(f"some evidence points to {best_cov.name} (P={p_cov:.2f}); not enough for a verdict")
         elif best and best.probability >= 0.3:
             notes.append(f"best guess {best.name} (P={best.probability:.2f}); not enough for a verdict")
+        for e in ev:
+            if e.claim.startswith("oem:") and 0 <= e.weight <= 1.0 and e.note:
+                notes.append(f"weak indication ({e.claim[4:]}): {e.note}")
         if not fx.evidence:
             notes.append("no evidence about the manufacturer")
     category = _pick(fx.categories)
     if oem is not None and oem.covered and oem.oem == "dahua" and category in ("nvr", "dvr", "recorder", "hdd"):
-        notes.append("Dahua disputes that recorders and storage are 'video surveillance equipment'; "
-                     "trueoem treats them as covered (https://ipvm.com/reports/dahua-recoders-ndaa)")
-    if oem is not None and oem.covered and kb.entities[oem.oem].purpose_limited and category and \
-            category not in SURVEILLANCE and category not in ("radio", "repeater", "base_station"):
-        notes.append(f"{oem.name} equipment is covered as video surveillance or telecommunications equipment "
-                     f"used for the listed purposes; check whether a {category} is in scope")
+        notes.append(
+            "Dahua disputes that recorders and storage are 'video surveillance equipment'; "
+            "trueoem treats them as covered (https://ipvm.com/reports/dahua-recoders-ndaa)"
+        )
+    if (
+        oem is not None
+        and oem.covered
+        and kb.entities[oem.oem].purpose_limited
+        and category
+        and category not in SURVEILLANCE
+        and category not in ("radio", "repeater", "base_station")
+    ):
+        notes.append(
+            f"{oem.name} equipment is covered as video surveillance or telecommunications equipment "
+            f"used for the listed purposes; check whether a {category} is in scope"
+        )
     if "hisilicon" in fx.platforms:
-        notes.append("HiSilicon (Huawei) SoC platform: IPVM reads the FAR rule as covering HiSilicon-based "
-                     "products (https://ipvm.com/reports/far-ban); this is recorded, not scored")
+        notes.append(
+            "HiSilicon (Huawei) SoC platform: IPVM reads the FAR rule as covering HiSilicon-based "
+            "products (https://ipvm.com/reports/far-ban); this is recorded, not scored"
+        )
     label_family = _label_family(fx, kb)
     white = bool(oem and label_family and label_family != oem.oem)
-    ev = tuple(sorted(fx.evidence, key=lambda e: (-e.weight, e.claim, e.rule, e.field, e.matched)))
     return Attribution(
         id=asset_id,
         verdict=verdict,

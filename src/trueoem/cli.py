@@ -20,13 +20,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from trueoem import __version__
-from trueoem.model import Observation, Verdict
+from trueoem.model import Asset, Observation, Verdict
+from trueoem.screen import Result
 
 app = typer.Typer(
     name="trueoem",
     help=(
         "See through the label: find covered (NDAA FY2019 s.889 / FAR 52.204-25 / FCC Covered List) "
-        "surveillance and telecom equipment, white-labelled or not, and show who really made it and why."
+        "surveillance and telecom equipment, white-labelled or not, and show who really made it and why. "
+        "trueoem only identifies: it never logs in, tries passwords or exploits anything. Only point it at data "
+        "and networks you are authorised to examine."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -38,14 +41,14 @@ app.add_typer(kb_app, name="kb")
 err = Console(stderr=True, highlight=False)
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
 
 
-class FailOn(str, enum.Enum):
+class FailOn(enum.StrEnum):
     covered = "covered"
     likely = "likely"
 
@@ -75,8 +78,10 @@ def _compiled(kb: list[Path] | None):  # type: ignore[no-untyped-def]
     except KbError as exc:
         raise _die(str(exc), 3) from None
     if ckb.kb.problems:
-        err.print(f"trueoem: warning: the knowledge base has {len(ckb.kb.problems)} broken references "
-                  f"(run 'trueoem kb validate')")
+        err.print(
+            f"trueoem: warning: the knowledge base has {len(ckb.kb.problems)} broken references "
+            f"(run 'trueoem kb validate')"
+        )
     return ckb
 
 
@@ -86,8 +91,13 @@ def _warn_lines(warn: list[str], shown: int) -> int:
     return len(warn)
 
 
-def _emit(results: Iterable, fmt: Format | None, output: Path | None, fail_on: FailOn | None,  # type: ignore[type-arg]
-          warn: list[str]) -> None:
+def _emit(
+    results: Iterable[Result],
+    fmt: Format | None,
+    output: Path | None,
+    fail_on: FailOn | None,
+    warn: list[str],
+) -> None:
     from trueoem.report.table import Summary, results_table
     from trueoem.report.writers import write_csv, write_json, write_jsonl
 
@@ -159,8 +169,12 @@ def _main(
 def check(
     files: Annotated[list[Path], typer.Argument(help="Catalog or inventory files: CSV, TSV, XLSX, JSON, JSONL.")],
     map_: Annotated[
-        list[str] | None, typer.Option("--map", help="Map a column: COL=FIELD (brand, model, description, mac, "
-                                       "fcc_id, firmware, serial, date, id, ignore).")
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Map a column: COL=FIELD (brand, model, description, mac, "
+            "fcc_id, firmware, serial, date, id, ignore).",
+        ),
     ] = None,
     fmt: FormatOpt = None,
     output: OutOpt = None,
@@ -179,7 +193,7 @@ def check(
     warn: list[str] = []
     failed: list[str] = []
 
-    def assets():  # type: ignore[no-untyped-def]
+    def assets() -> Iterator[Asset]:
         for f in files:
             try:
                 yield from read_catalog(f, overrides, warn)
@@ -208,7 +222,7 @@ def attribute(
     warn: list[str] = []
     failed: list[str] = []
 
-    def assets():  # type: ignore[no-untyped-def]
+    def assets() -> Iterator[Asset]:
         for f in files:
             if str(f) == "-":
                 stream = sys.stdin.buffer
@@ -264,8 +278,15 @@ def explain(
     from trueoem.sources.records import read_records
 
     ckb = _compiled(kb)
-    given = {"brand": brand, "model": model, "description": description, "mac": mac, "fcc_id": fcc_id,
-             "firmware": firmware, "date": date}
+    given = {
+        "brand": brand,
+        "model": model,
+        "description": description,
+        "mac": mac,
+        "fcc_id": fcc_id,
+        "firmware": firmware,
+        "date": date,
+    }
     if any(given.values()):
         obs = [Observation(k, v, "command line") for k, v in given.items() if v]
         print(explain_text(attribute_one("item", obs, ckb)))
@@ -310,14 +331,22 @@ def kb_show(kb: KbOpt = None) -> None:
     ckb = _compiled(kb)
     k = ckb.kb
     out = Console(highlight=False)
-    out.print(f"knowledge base {k.version}: {len(k.entities)} entities, {len(k.brands)} brands, "
-              f"{len(k.relations)} white-label relations, {len(k.fcc_grantees)} FCC grantee codes, "
-              f"{len(k.platforms)} platforms, {k.rule_count} fingerprint rules")
+    out.print(
+        f"knowledge base {k.version}: {len(k.entities)} entities, {len(k.brands)} brands, "
+        f"{len(k.relations)} white-label relations, {len(k.fcc_grantees)} FCC grantee codes, "
+        f"{len(k.platforms)} platforms, {k.rule_count} fingerprint rules"
+    )
     t = Table("entity", "covered", "legal basis", "members", "brands", "source", header_style="bold")
     for e in sorted(k.entities.values(), key=lambda e: (not e.covered, e.id)):
         brands = [b.name for b in k.brands.values() if b.owner == e.id]
-        t.add_row(escape(e.name), "yes" if e.covered else "no", escape(", ".join(e.legal_basis)),
-                  str(len(e.members)), escape(", ".join(brands)), escape(e.source[:60]))
+        t.add_row(
+            escape(e.name),
+            "yes" if e.covered else "no",
+            escape(", ".join(e.legal_basis)),
+            str(len(e.members)),
+            escape(", ".join(brands)),
+            escape(e.source[:60]),
+        )
     out.print(t)
     packs: dict[str, int] = {}
     for pack in k.rule_pack.values():
@@ -347,8 +376,10 @@ def kb_test(kb: KbOpt = None) -> None:
         err.print(f"FAIL {escape(p)}", soft_wrap=True)
     for w in report.warnings:
         err.print(f"warn {escape(w)}", soft_wrap=True)
-    print(f"{report.checks} checks on {ckb.kb.rule_count} rules: {len(report.failures)} failed, "
-          f"{len(report.warnings)} warnings")
+    print(
+        f"{report.checks} checks on {ckb.kb.rule_count} rules: {len(report.failures)} failed, "
+        f"{len(report.warnings)} warnings"
+    )
     if report.failures or ckb.kb.problems:
         raise typer.Exit(3)
 
@@ -376,8 +407,11 @@ def kb_brand(name: Annotated[str, typer.Argument(help="A brand or company name (
         return
     b = k.brands[hit.id]
     owner = k.entities.get(b.owner) if b.owner else None
-    out.print(f"[bold]{escape(b.name)}[/]: {b.type.replace('_', ' ')}" + (f" of {escape(owner.name)}" if owner else "")
-              + (f", {b.valid_from or '?'} to {b.valid_to or 'now'}" if (b.valid_from or b.valid_to) else ""))
+    out.print(
+        f"[bold]{escape(b.name)}[/]: {b.type.replace('_', ' ')}"
+        + (f" of {escape(owner.name)}" if owner else "")
+        + (f", {b.valid_from or '?'} to {b.valid_to or 'now'}" if (b.valid_from or b.valid_to) else "")
+    )
     out.print(f"  source: {escape(b.source)} [{b.confidence}]")
     for n in b.notes:
         out.print(f"  note: {escape(n)}")

@@ -86,6 +86,14 @@ class Observation:
 
 
 @dataclass(frozen=True, slots=True)
+class Asset:
+    """One thing we judge (a catalog line, an inventory row, a host) and its observations."""
+
+    id: str
+    observations: tuple[Observation, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Facet:
     """A normalised field extracted from an observation, the unit rules match on."""
 

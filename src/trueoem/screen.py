@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 
 from trueoem.attribute import attribute
 from trueoem.match.engine import CompiledKB
-from trueoem.model import Attribution
-from trueoem.sources.catalog import Asset
+from trueoem.model import Asset, Attribution
 
 MEMO_MAX = 200_000
 

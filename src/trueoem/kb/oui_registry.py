@@ -29,9 +29,14 @@ def data_home() -> Path:
     return Path(base) / "trueoem"
 
 
+def decode(data: bytes) -> str:
+    """The registry files are UTF-8 with the odd stray byte."""
+    return data.decode("utf-8", errors="replace")
+
+
 def _netaddr_text(name: str) -> str:
     try:
-        return resources.files("netaddr.eui").joinpath(name).read_text(encoding="utf-8", errors="replace")
+        return decode(resources.files("netaddr.eui").joinpath(name).read_bytes())
     except (FileNotFoundError, ModuleNotFoundError, OSError):
         return ""
 

@@ -42,8 +42,9 @@ def example_values(rule: Rule) -> list[tuple[str, str, dict[str, str]]]:
         hit = next((f for f in facets if f.field in rule.fields and rx.search(f.value)), None)
         if hit is None:
             got = sorted({f.field for f in facets})
-            out.append(("!", f"raw {ex.kind} example parses to no matching facet (fields: {', '.join(got)})",
-                        ex.expect))
+            out.append(
+                ("!", f"raw {ex.kind} example parses to no matching facet (fields: {', '.join(got)})", ex.expect)
+            )
         else:
             out.append((hit.field, hit.value, ex.expect))
     return out

@@ -31,6 +31,8 @@ _NEGATIVE_CONTEXT = re.compile(
     re.I,
 )
 
+_NEGATIVE_AFTER = re.compile(r"[\s\-]*(compatible|compliant|style|type|replacement|alternative)\b", re.I)
+
 
 def normalise_name(name: str) -> str:
     """Lower-case, corporate suffixes and punctuation removed, spaces collapsed."""
@@ -110,10 +112,10 @@ class BrandIndex:
         if self._text_re is None:
             return ()
         out: list[NameHit] = []
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for m in self._text_re.finditer(text[:8192]):
             before = text[max(0, m.start() - 30) : m.start()]
-            if _NEGATIVE_CONTEXT.search(before):
+            if _NEGATIVE_CONTEXT.search(before) or _NEGATIVE_AFTER.match(text, m.end()):
                 continue
             hit = self.names.get(normalise_name(m.group(1)))
             if hit and (hit.kind, hit.id) not in seen:

@@ -43,8 +43,22 @@ _CATEGORY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("accessory", r"\bbracket\b|\bmount\b|\bjunction box\b|\bpower supply\b|\bcable\b|\badapter\b|\bhousing\b"),
     )
 )
-SURVEILLANCE = frozenset({"camera", "ptz_camera", "thermal_camera", "nvr", "dvr", "recorder", "encoder",
-                          "decoder", "intercom", "access_control", "video_wall", "body_camera"})
+SURVEILLANCE = frozenset(
+    {
+        "camera",
+        "ptz_camera",
+        "thermal_camera",
+        "nvr",
+        "dvr",
+        "recorder",
+        "encoder",
+        "decoder",
+        "intercom",
+        "access_control",
+        "video_wall",
+        "body_camera",
+    }
+)
 
 
 def step(strength: str, by: int) -> str:
@@ -89,18 +103,33 @@ class CompiledKB:
         self.relations: dict[str, list[Relation]] = {}
         for r in kb.relations:
             self.relations.setdefault(r.brand, []).append(r)
-        self._model_rx = {
-            id(r): [re.compile(p) for p in r.model_patterns] for r in kb.relations if r.model_patterns
-        }
+        self._model_rx = {id(r): [re.compile(p) for p in r.model_patterns] for r in kb.relations if r.model_patterns}
 
     # -- evidence makers ------------------------------------------------------------------------
 
-    def _ev(self, f: Facet, rule: str, claim: str, strength: str, source: str, group: str,
-            matched: str | None = None, note: str = "", extracted: tuple[tuple[str, str], ...] = ()) -> Evidence:
+    def _ev(
+        self,
+        f: Facet,
+        rule: str,
+        claim: str,
+        strength: str,
+        source: str,
+        group: str,
+        matched: str | None = None,
+        note: str = "",
+        extracted: tuple[tuple[str, str], ...] = (),
+    ) -> Evidence:
         return Evidence(
-            rule=rule, field=f.field, matched=(matched if matched is not None else f.value)[:200],
-            claim=claim, weight=STRENGTH_LLR[strength], source=source, observation_source=f.source,
-            note=note, extracted=extracted, group=group,
+            rule=rule,
+            field=f.field,
+            matched=(matched if matched is not None else f.value)[:200],
+            claim=claim,
+            weight=STRENGTH_LLR[strength],
+            source=source,
+            observation_source=f.source,
+            note=note,
+            extracted=extracted,
+            group=group,
         )
 
     def _brand_evidence(self, hit: NameHit, f: Facet, fx: Findings, via: str) -> None:
@@ -111,8 +140,18 @@ class CompiledKB:
         if hit.kind == "entity":
             e = kb.entities[hit.id]
             s = _BY_CONF[e.confidence] if e.covered else step(_BY_CONF[e.confidence], -1)
-            fx.evidence.append(self._ev(f, f"kb.entity.{e.id}", f"oem:{e.id}", step(s, down), e.source, group,
-                                        hit.matched, note=f"names the manufacturer {e.name}"))
+            fx.evidence.append(
+                self._ev(
+                    f,
+                    f"kb.entity.{e.id}",
+                    f"oem:{e.id}",
+                    step(s, down),
+                    e.source,
+                    group,
+                    hit.matched,
+                    note=f"names the manufacturer {e.name}",
+                )
+            )
             return
         if hit.kind == "member":
             e = kb.entities[hit.id]
@@ -120,6 +159,8 @@ class CompiledKB:
             s = step(_BY_CONF[m.confidence], down)
             ok = in_period(fx.date, m.valid_from, m.valid_to)
             note = f"{m.name}: {m.relation}"
+            if ok is None and not m.valid_to:
+                ok = True
             if ok is False:
                 return
             if ok is None:
@@ -133,19 +174,26 @@ class CompiledKB:
             s = step(s, down)
             ok = in_period(fx.date, b.valid_from, b.valid_to)
             note = f"{b.name} is a {b.type.replace('_', ' ')} of {owner.name}"
+            if ok is None and not b.valid_to:  # ownership goes on: a new item today is the owner's
+                ok = True
+                note += f" since {b.valid_from}"
             if ok is None:
                 s = step(s, -1)
                 note += f" from {b.valid_from or '?'} to {b.valid_to or 'now'}; the item's date is unknown"
-                fx.notes.append(f"{b.name}: ownership by {owner.name} depends on the period "
-                                f"({b.valid_from or '?'} to {b.valid_to or 'now'}); the item's date is unknown")
+                fx.notes.append(
+                    f"{b.name}: ownership by {owner.name} depends on the period "
+                    f"({b.valid_from or '?'} to {b.valid_to or 'now'}); the item's date is unknown"
+                )
             if ok is not False:
-                fx.evidence.append(self._ev(f, f"kb.brand.{b.id}", f"oem:{owner.id}", s, b.source,
-                                            group, hit.matched, note))
+                fx.evidence.append(
+                    self._ev(f, f"kb.brand.{b.id}", f"oem:{owner.id}", s, b.source, group, hit.matched, note)
+                )
         for rel in self.relations.get(b.id, ()):
             self._relation_evidence(rel, b.name, f, fx, group, hit.matched, down)
 
-    def _relation_evidence(self, rel: Relation, brand_name: str, f: Facet, fx: Findings, group: str,
-                           matched: str, down: int) -> None:
+    def _relation_evidence(
+        self, rel: Relation, brand_name: str, f: Facet, fx: Findings, group: str, matched: str, down: int
+    ) -> None:
         s = rel.strength or _BY_CONF[rel.confidence]
         s = step(s, down)
         oem = self.kb.entities[rel.oem]
@@ -173,8 +221,9 @@ class CompiledKB:
                 note += " (model unknown)"
         if rel.note:
             note += f"; {rel.note}"
-        fx.evidence.append(self._ev(f, f"kb.relation.{rel.brand}.{rel.oem}", f"oem:{rel.oem}", s, rel.source,
-                                    group, matched, note))
+        fx.evidence.append(
+            self._ev(f, f"kb.relation.{rel.brand}.{rel.oem}", f"oem:{rel.oem}", s, rel.source, group, matched, note)
+        )
 
     def _rule_evidence(self, f: Facet, fx: Findings) -> None:
         for rm in self.rules.match(f.field, f.value):
@@ -188,36 +237,65 @@ class CompiledKB:
                 fx.categories.append(c.category)
             if c.platform:
                 fx.platforms.append(c.platform)
-                fx.evidence.append(self._ev(f, r.id, f"platform:{c.platform}", "info", r.source, group,
-                                            rm.matched, r.description, rm.groups))
+                fx.evidence.append(
+                    self._ev(
+                        f, r.id, f"platform:{c.platform}", "info", r.source, group, rm.matched, r.description, rm.groups
+                    )
+                )
             if c.oem:
-                fx.evidence.append(self._ev(f, r.id, f"oem:{c.oem}", r.strength, r.source, group,
-                                            rm.matched, r.description, rm.groups))
+                fx.evidence.append(
+                    self._ev(f, r.id, f"oem:{c.oem}", r.strength, r.source, group, rm.matched, r.description, rm.groups)
+                )
             if c.brand:
                 b = self.kb.brands.get(c.brand)
                 if b is not None:
-                    fx.evidence.append(self._ev(f, r.id, f"brand:{c.brand}", "info", r.source, group,
-                                                rm.matched, r.description, rm.groups))
+                    fx.evidence.append(
+                        self._ev(
+                            f, r.id, f"brand:{c.brand}", "info", r.source, group, rm.matched, r.description, rm.groups
+                        )
+                    )
                     if not c.oem:  # the device reveals a brand: reason from the brand
                         self._brand_evidence(NameHit("brand", b.id, b.name, rm.matched, "exact"), f, fx, "rule")
             if c.category and not (c.oem or c.platform or c.brand):
-                fx.evidence.append(self._ev(f, r.id, f"category:{c.category}", "info", r.source, group,
-                                            rm.matched, r.description, rm.groups))
+                fx.evidence.append(
+                    self._ev(
+                        f, r.id, f"category:{c.category}", "info", r.source, group, rm.matched, r.description, rm.groups
+                    )
+                )
 
     def _mac_evidence(self, f: Facet, fx: Findings) -> None:
         hit = self.oui.lookup(f.value)
         if hit is None:
             return
         if not hit.target:
-            fx.evidence.append(self._ev(f, "ieee.registry", f"registrant:{hit.organisation}", "info",
-                                        "IEEE registry", "oui", note="registrant not in the KB"))
+            fx.evidence.append(
+                self._ev(
+                    f,
+                    "ieee.registry",
+                    f"registrant:{hit.organisation}",
+                    "info",
+                    "IEEE registry",
+                    "oui",
+                    matched=hit.prefix,
+                    note="registrant not in the KB",
+                )
+            )
             return
         if hit.target_kind == "entity":
             e = self.kb.entities[hit.target]
             s = _BY_CONF[hit.confidence] if e.covered else step(_BY_CONF[hit.confidence], -1)
-            fx.evidence.append(self._ev(f, "ieee.registry", f"oem:{e.id}", s,
-                                        f"IEEE registry ({hit.prefix} {hit.organisation}); KB: {e.source}", "oui",
-                                        note=f"MAC block {hit.prefix} is registered to {hit.organisation}"))
+            fx.evidence.append(
+                self._ev(
+                    f,
+                    "ieee.registry",
+                    f"oem:{e.id}",
+                    s,
+                    f"IEEE registry ({hit.prefix} {hit.organisation}); KB: {e.source}",
+                    "oui",
+                    matched=hit.prefix,
+                    note=f"MAC block {hit.prefix} is registered to {hit.organisation}",
+                )
+            )
         else:
             b = self.kb.brands[hit.target]
             nh = NameHit("brand", b.id, b.name, hit.organisation, "exact")
@@ -229,8 +307,17 @@ class CompiledKB:
         g = self.kb.fcc_grantees.get(code)
         if g is None:
             return
-        fx.evidence.append(self._ev(f, f"fcc.grantee.{g.code}", f"oem:{g.entity}", _BY_CONF[g.confidence],
-                                    g.source, "fcc", note=f"FCC grantee code {g.code} is {g.grantee}"))
+        fx.evidence.append(
+            self._ev(
+                f,
+                f"fcc.grantee.{g.code}",
+                f"oem:{g.entity}",
+                _BY_CONF[g.confidence],
+                g.source,
+                "fcc",
+                note=f"FCC grantee code {g.code} is {g.grantee}",
+            )
+        )
 
     # -- the whole asset ------------------------------------------------------------------------
 
@@ -277,7 +364,7 @@ class CompiledKB:
                 fx.notes.append(f"'{f.value}' read as {maybe.name} (fuzzy match {maybe.score:.0f}%)")
             self._brand_evidence(maybe, f, fx, via)
         if fx.label_brand is None:  # no brand column: what the device or the text says it is
-            for f, maybe in brand_facets:
+            for _f, maybe in brand_facets:
                 if maybe is not None:
                     fx.label_brand, fx.label_hit = maybe.name, maybe
                     break

@@ -10,8 +10,6 @@ entities); sizes are capped before parsing. The facet fields are documented in d
 from __future__ import annotations
 
 import ast
-import base64
-import binascii
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -183,25 +181,48 @@ class _Out:
 
 _STD_KEYS: dict[str, str] = {
     # model
-    "model": "model", "modelname": "model", "modelnumber": "model", "devicetype": "model",
-    "devicemodel": "model", "updateserial": "model", "updateserialcloudupgrade": "model",
-    "productmodel": "model", "hardwaremodel": "model", "device_type": "model", "product": "model",
+    "model": "model",
+    "modelname": "model",
+    "modelnumber": "model",
+    "devicetype": "model",
+    "devicemodel": "model",
+    "updateserial": "model",
+    "updateserialcloudupgrade": "model",
+    "productmodel": "model",
+    "hardwaremodel": "model",
+    "device_type": "model",
+    "product": "model",
     "devicedescription": "model",
     # firmware
-    "firmwareversion": "firmware", "softwareversion": "firmware", "firmware": "firmware",
-    "version": "firmware", "swversion": "firmware", "software_version": "firmware",
+    "firmwareversion": "firmware",
+    "softwareversion": "firmware",
+    "firmware": "firmware",
+    "version": "firmware",
+    "swversion": "firmware",
+    "software_version": "firmware",
     # serial
-    "serialnumber": "serial", "serialno": "serial", "devicesn": "serial", "sn": "serial",
-    "serial": "serial", "serial_number": "serial",
+    "serialnumber": "serial",
+    "serialno": "serial",
+    "devicesn": "serial",
+    "sn": "serial",
+    "serial": "serial",
+    "serial_number": "serial",
     # manufacturer
-    "manufacturer": "device.manufacturer", "vendor": "device.manufacturer",
-    "manufacturername": "device.manufacturer", "oeminfo": "device.manufacturer",
+    "manufacturer": "device.manufacturer",
+    "vendor": "device.manufacturer",
+    "manufacturername": "device.manufacturer",
+    "oeminfo": "device.manufacturer",
     # name
-    "devicename": "device.name", "friendlyname": "device.name", "machinename": "device.name",
+    "devicename": "device.name",
+    "friendlyname": "device.name",
+    "machinename": "device.name",
     # mac
-    "mac": "mac", "macaddress": "mac", "mac_address": "mac",
+    "mac": "mac",
+    "macaddress": "mac",
+    "mac_address": "mac",
     # descriptions
-    "modeldescription": "text", "description": "text",
+    "modeldescription": "text",
+    "description": "text",
 }
 
 
@@ -299,9 +320,9 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
     if body and proto == "http":
         b = body[:MAX_BODY]
         out.add("http.body", b)
-        m = _TITLE.search(b.encode("utf-8", "replace"))
-        if m:
-            title = decode_bytes(m.group(1)).strip()
+        tm = _TITLE.search(b.encode("utf-8", "replace"))
+        if tm:
+            title = decode_bytes(tm.group(1)).strip()
             out.add("http.title", title)
             out.text(title)
         if b.lstrip().startswith("<?xml") or "<DeviceInfo" in b[:2048]:
@@ -333,7 +354,7 @@ def parse_isapi(out: _Out, value: str) -> None:
     pairs, nss = _structured_or_text(value)
     for ns in nss:
         out.add("xml.namespace", ns)
-    fw = dict((k.lower(), v) for k, v in pairs)
+    fw = {k.lower(): v for k, v in pairs}
     _document(out, "isapi", pairs)
     if "firmwareversion" in fw and "firmwarereleaseddate" in fw:
         out.add("firmware", f"{fw['firmwareversion']} {fw['firmwarereleaseddate']}")

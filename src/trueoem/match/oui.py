@@ -70,8 +70,15 @@ class OuiIndex:
             pinned = self._kb.oui_assignments.get(prefix)
             if pinned:
                 kind = "entity" if pinned.entity in self._kb.entities else "brand"
-                return OuiHit(prefix, pinned.note or pinned.entity, kind, pinned.entity, "oui_assignments",
-                              pinned.source, pinned.confidence)
+                return OuiHit(
+                    prefix,
+                    pinned.note or pinned.entity,
+                    kind,
+                    pinned.entity,
+                    "oui_assignments",
+                    pinned.source,
+                    pinned.confidence,
+                )
             org = self.table().get(prefix)
             if org:
                 kind, target, pat, source, conf = self._org(org)

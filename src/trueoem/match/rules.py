@@ -10,18 +10,17 @@ headers, model numbers and firmware strings endlessly. Pure: no I/O.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-try:  # Python 3.11+: the regex parser moved; fall back to the deprecated name
-    import re._constants as _c  # type: ignore[import-not-found]
-    import re._parser as _p  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+from typing import Any
 
 from trueoem.kb.schema import Rule
+
+# the standard library's own regex parser (re._parser since 3.11; untyped, hence Any)
+_p: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
 
 MIN_LITERAL = 3
 

@@ -47,9 +47,11 @@ class Summary:
 
     def line(self) -> str:
         v = self.verdicts
-        return (f"{self.total} items: {v.get('covered', 0)} covered, {v.get('likely_covered', 0)} likely covered "
-                f"({self.white_label} white-labelled), {v.get('not_covered', 0)} not covered, "
-                f"{v.get('unknown', 0)} unknown")
+        return (
+            f"{self.total} items: {v.get('covered', 0)} covered, {v.get('likely_covered', 0)} likely covered "
+            f"({self.white_label} white-labelled), {v.get('not_covered', 0)} not covered, "
+            f"{v.get('unknown', 0)} unknown"
+        )
 
 
 def results_table(results: Iterable[Result], summary: Summary, max_rows: int = 5000) -> Table:

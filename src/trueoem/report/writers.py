@@ -11,8 +11,21 @@ from typing import IO
 from trueoem.model import Attribution
 from trueoem.screen import Result
 
-CSV_COLUMNS = ("id", "verdict", "oem", "oem_name", "confidence", "label_brand", "white_label", "model", "category",
-               "legal_basis", "evidence", "notes", "kb_version")
+CSV_COLUMNS = (
+    "id",
+    "verdict",
+    "oem",
+    "oem_name",
+    "confidence",
+    "label_brand",
+    "white_label",
+    "model",
+    "category",
+    "legal_basis",
+    "evidence",
+    "notes",
+    "kb_version",
+)
 
 
 class _Cache:
@@ -68,9 +81,21 @@ def write_json(results: Iterable[Result], out: IO[str], summary: dict[str, objec
 def csv_row(a: Attribution, rid: str) -> list[str]:
     """One CSV row; evidence as ``rule->claim`` joined with ``; ``."""
     ev = "; ".join(f"{e.rule}->{e.claim} [{e.matched}]" for e in a.evidence if e.weight > 0)
-    return [rid, a.verdict.value, a.oem or "", a.oem_name or "", f"{a.confidence:.4f}", a.label_brand or "",
-            "true" if a.white_label else "false", a.model or "", a.category or "", a.legal_basis or "", ev,
-            " | ".join(a.notes), a.kb_version]
+    return [
+        rid,
+        a.verdict.value,
+        a.oem or "",
+        a.oem_name or "",
+        f"{a.confidence:.4f}",
+        a.label_brand or "",
+        "true" if a.white_label else "false",
+        a.model or "",
+        a.category or "",
+        a.legal_basis or "",
+        ev,
+        " | ".join(a.notes),
+        a.kb_version,
+    ]
 
 
 def write_csv(results: Iterable[Result], out: IO[str]) -> None:

@@ -17,10 +17,9 @@ import json
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from trueoem.model import Observation
+from trueoem.model import Asset, Observation
 
 FIELDS = ("id", "brand", "model", "description", "mac", "fcc_id", "firmware", "serial", "date")
 MAX_FIELD = 65536  # characters of one cell that are read; the rest is cut (and said)
@@ -28,47 +27,149 @@ MAX_FIELD = 65536  # characters of one cell that are read; the rest is cut (and 
 csv.field_size_limit(16 * 1024 * 1024)
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "line", "line no", "line number", "line item", "item id", "asset id", "asset tag", "asset",
-           "row", "row id", "no", "clin", "item no", "item number", "record id", "tag"),
-    "brand": ("brand", "brand name", "manufacturer", "manufacturer name", "mfr", "mfg", "mfr name", "make",
-              "vendor", "vendor name", "oem", "maker", "label", "trade name"),
-    "model": ("model", "model number", "model no", "model name", "model num", "part number", "part no",
-              "part num", "mpn", "manufacturer part number", "mfr part number", "mfr part no", "mfg part number",
-              "sku", "product code", "product number", "catalog number", "item code", "oem part number", "pn"),
-    "description": ("description", "item description", "product description", "desc", "item", "item name",
-                    "product", "product name", "name", "title", "long description", "short description",
-                    "details", "notes", "comments"),
-    "mac": ("mac", "mac address", "macaddress", "mac addr", "hw address", "hardware address", "ethernet address",
-            "oui", "ethernet mac"),
+    "id": (
+        "id",
+        "line",
+        "line no",
+        "line number",
+        "line item",
+        "item id",
+        "asset id",
+        "asset tag",
+        "asset",
+        "row",
+        "row id",
+        "no",
+        "clin",
+        "item no",
+        "item number",
+        "record id",
+        "tag",
+    ),
+    "brand": (
+        "brand",
+        "brand name",
+        "manufacturer",
+        "manufacturer name",
+        "mfr",
+        "mfg",
+        "mfr name",
+        "make",
+        "vendor",
+        "vendor name",
+        "oem",
+        "maker",
+        "label",
+        "trade name",
+    ),
+    "model": (
+        "model",
+        "model number",
+        "model no",
+        "model name",
+        "model num",
+        "part number",
+        "part no",
+        "part num",
+        "mpn",
+        "manufacturer part number",
+        "mfr part number",
+        "mfr part no",
+        "mfg part number",
+        "sku",
+        "product code",
+        "product number",
+        "catalog number",
+        "item code",
+        "oem part number",
+        "pn",
+    ),
+    "description": (
+        "description",
+        "item description",
+        "product description",
+        "desc",
+        "item",
+        "item name",
+        "product",
+        "product name",
+        "name",
+        "title",
+        "long description",
+        "short description",
+        "details",
+        "notes",
+        "comments",
+    ),
+    "mac": (
+        "mac",
+        "mac address",
+        "macaddress",
+        "mac addr",
+        "hw address",
+        "hardware address",
+        "ethernet address",
+        "oui",
+        "ethernet mac",
+    ),
     "fcc_id": ("fcc id", "fccid", "fcc", "fcc identifier"),
     "firmware": ("firmware", "firmware version", "fw", "fw version", "software version", "sw version", "version"),
     "serial": ("serial", "serial number", "serial no", "s n", "sn", "serial num"),
-    "date": ("date", "purchase date", "date purchased", "acquisition date", "acquired", "manufacture date",
-             "manufactured", "mfg date", "install date", "installed", "order date", "ship date", "received"),
+    "date": (
+        "date",
+        "purchase date",
+        "date purchased",
+        "acquisition date",
+        "acquired",
+        "manufacture date",
+        "manufactured",
+        "mfg date",
+        "install date",
+        "installed",
+        "order date",
+        "ship date",
+        "received",
+    ),
 }
 _PRIORITY = {f: {s: i for i, s in enumerate(syns)} for f, syns in _SYNONYMS.items()}
-_CONTAINS = (("manufacturer", "brand"), ("brand", "brand"), ("model", "model"), ("part number", "model"),
-             ("description", "description"), ("mac", "mac"), ("fcc", "fcc_id"), ("firmware", "firmware"),
-             ("serial", "serial"))
-_KIND = {"brand": "brand", "model": "model", "description": "description", "mac": "mac", "fcc_id": "fcc_id",
-         "firmware": "firmware", "serial": "serial", "date": "date"}
+_CONTAINS = (
+    ("manufacturer", "brand"),
+    ("brand", "brand"),
+    ("model", "model"),
+    ("part number", "model"),
+    ("description", "description"),
+    ("mac", "mac"),
+    ("fcc", "fcc_id"),
+    ("firmware", "firmware"),
+    ("serial", "serial"),
+)
+_KIND = {
+    "brand": "brand",
+    "model": "model",
+    "description": "description",
+    "mac": "mac",
+    "fcc_id": "fcc_id",
+    "firmware": "firmware",
+    "serial": "serial",
+    "date": "date",
+}
 
 
 class SourceError(Exception):
     """Bad input; the message is one line that names the file (and row)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Asset:
-    """One row: its id and the observations it carries."""
-
-    id: str
-    observations: tuple[Observation, ...]
-
-
 def norm_header(h: str) -> str:
     """Lower-case, punctuation to spaces, collapsed."""
     return " ".join(re.sub(r"[^0-9a-z]+", " ", h.lower()).split())
+
+
+def _field_of(header: str) -> tuple[str, int]:
+    """The field a normalised header names and how well (0 best), or ("", 100)."""
+    for field, pri in _PRIORITY.items():
+        if header in pri:
+            return field, pri[header]
+    return next((f for word, f in _CONTAINS if word in header), ""), 100
 
 
 def map_columns(headers: list[str], overrides: dict[str, str]) -> dict[int, str]:
@@ -81,13 +182,7 @@ def map_columns(headers: list[str], overrides: dict[str, str]) -> dict[int, str]
         if n in lowered or h in overrides:
             out[i] = overrides.get(h) or lowered[n]
             continue
-        for field, pri in _PRIORITY.items():
-            if n in pri:
-                rank = pri[n]
-                break
-        else:
-            field = next((f for word, f in _CONTAINS if word in n), "")
-            rank = 100
+        field, rank = _field_of(n)
         if not field:
             continue
         if field in ("model", "mac"):  # several model/MAC columns all count
@@ -179,18 +274,14 @@ def detect_format(path: Path) -> str:
     return "csv"
 
 
-def _cells_to_asset(values: list[str], mapping: dict[int, str], rowno: int, name: str,
-                    warn: list[str]) -> Asset:
+def _cells_to_asset(values: list[str], mapping: dict[int, str], rowno: int, name: str, warn: list[str]) -> Asset:
     obs: list[Observation] = []
     rid = ""
     src = f"{name}:{rowno}"
     for i, field in mapping.items():
         if i >= len(values):
             continue
-        v = values[i]
-        if v is None:
-            continue
-        v = str(v).strip()
+        v = values[i].strip()
         if not v:
             continue
         if len(v) > MAX_FIELD:
@@ -279,17 +370,19 @@ def read_xlsx(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterato
             continue
         any_sheet = True
         label = path.name if len(reader.sheet_names) == 1 else f"{path.name}[{sheet_name}]"
-        for n, row in enumerate(rows[hdr_idx + 1:], start=hdr_idx + 2):
-            cells = ["" if c is None else (str(int(c)) if isinstance(c, float) and c.is_integer() else str(c))
-                     for c in row]
+        for n, row in enumerate(rows[hdr_idx + 1 :], start=hdr_idx + 2):
+            cells = [
+                "" if c is None else (str(int(c)) if isinstance(c, float) and c.is_integer() else str(c)) for c in row
+            ]
             if any(c.strip() for c in cells):
                 yield _cells_to_asset(cells, mapping, n, label, warn)
     if not any_sheet and reader.sheet_names:
         raise SourceError(f"{path}: no sheet with recognisable columns")
 
 
-def _records_from_objects(path: Path, items: Iterator[tuple[int, object]], overrides: dict[str, str],
-                          warn: list[str]) -> Iterator[Asset]:
+def _records_from_objects(
+    path: Path, items: Iterator[tuple[int, object]], overrides: dict[str, str], warn: list[str]
+) -> Iterator[Asset]:
     mapping_cache: dict[tuple[str, ...], dict[int, str]] = {}
     for n, item in items:
         if not isinstance(item, dict):

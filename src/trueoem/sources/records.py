@@ -16,12 +16,24 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from trueoem.match.facets import decode_bytes
-from trueoem.model import Observation, canonical_kind
-from trueoem.sources.catalog import Asset
+from trueoem.model import Asset, Observation, canonical_kind
 
 MAX_LINE = 4 * 1024 * 1024
-_TOP_LEVEL = ("brand", "manufacturer", "vendor", "model", "part_number", "sku", "mpn", "description", "mac",
-              "fcc_id", "firmware", "serial", "date")
+_TOP_LEVEL = (
+    "brand",
+    "manufacturer",
+    "vendor",
+    "model",
+    "part_number",
+    "sku",
+    "mpn",
+    "description",
+    "mac",
+    "fcc_id",
+    "firmware",
+    "serial",
+    "date",
+)
 
 
 def _raw_text(obj: dict[str, Any]) -> str | None:

@@ -1,0 +1,224 @@
+"""Parsers on messy and hostile input: what real data looks like, and what attackers send."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trueoem.match.facets import PARSERS, facets_of, fcc_ids_in, model_tokens, normalise_mac
+from trueoem.model import Observation
+
+
+def fields(kind: str, raw: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in facets_of(Observation(kind, raw, "t")):
+        out.setdefault(f.field, []).append(f.value)
+    return out
+
+
+def test_lone_server_line() -> None:
+    assert fields("http", "Server: DNVRS-Webs")["http.server"] == ["DNVRS-Webs"]
+
+
+def test_full_response_with_realm_and_title() -> None:
+    raw = (
+        'HTTP/1.1 401 Unauthorized\r\nServer: App-webs/\r\nWWW-Authenticate: Digest realm="DS-2CD2143G0-I", '
+        'nonce="abc"\r\n\r\n<html><head><title>Index</title></head></html>'
+    )
+    f = fields("http", raw)
+    assert f["http.server"] == ["App-webs/"]
+    assert f["http.realm"] == ["DS-2CD2143G0-I"]
+    assert f["http.title"] == ["Index"]
+
+
+def test_body_fragment_without_headers() -> None:
+    f = fields("http", '<script src="/doc/script/lib/seajs/sea.js"></script>')
+    assert "http.body" in f
+
+
+def test_dict_pasted_from_a_log_json_and_repr() -> None:
+    j = json.dumps({"status": 200, "headers": {"Server": "Boa/0.94.14rc21"}, "body": "<title>NVR</title>"})
+    r = "{'headers': {'Server': 'Boa/0.94.14rc21'}, 'body': '<title>NVR</title>'}"
+    for raw in (j, r):
+        f = fields("http", raw)
+        assert f["http.server"] == ["Boa/0.94.14rc21"], raw
+        assert f["http.title"] == ["NVR"]
+
+
+def test_isapi_device_info() -> None:
+    raw = (
+        '<?xml version="1.0" encoding="UTF-8"?><DeviceInfo version="2.0" '
+        'xmlns="http://www.hikvision.com/ver20/XMLSchema"><deviceName>Lobby</deviceName>'
+        "<model>DS-2CD2143G0-I</model><serialNumber>DS-2CD2143G0-I20190101AAWRC12345678</serialNumber>"
+        "<macAddress>44:19:b6:01:02:03</macAddress><firmwareVersion>V5.5.82</firmwareVersion>"
+        "<firmwareReleasedDate>build 190120</firmwareReleasedDate></DeviceInfo>"
+    )
+    f = fields("isapi_deviceinfo", raw)
+    assert f["model"] == ["DS-2CD2143G0-I"]
+    assert "http://www.hikvision.com/ver20/XMLSchema" in f["xml.namespace"]
+    assert f["mac"] == ["4419B6010203"]
+    assert "V5.5.82 build 190120" in f["firmware"]
+    assert "systemContact=x" not in f["isapi.kv"]
+
+
+def test_xml_bomb_is_refused_and_does_not_expand() -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;'
+        '&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+        "<DeviceInfo><model>&lol3;</model></DeviceInfo>"
+    )
+    f = fields("isapi_deviceinfo", bomb)
+    assert all("lollol" not in v for vs in f.values() for v in vs)
+
+
+def test_external_entity_is_not_fetched() -> None:
+    xxe = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><a><model>&e;</model></a>'
+    f = fields("isapi_deviceinfo", xxe)
+    assert all("root:" not in v for vs in f.values() for v in vs)
+
+
+def test_dahua_cgi_key_values() -> None:
+    f = fields(
+        "dahua_cgi",
+        "deviceType=IP4M-1041B\r\nprocessor=SSC327DE\r\nserialNumber=9B02D4APAZ12345\r\nupdateSerial=IPC-AW46WN-S2\r\n",
+    )
+    assert set(f["model"]) == {"IP4M-1041B", "IPC-AW46WN-S2"}
+    assert "updateSerial=IPC-AW46WN-S2" in f["dahua.kv"]
+
+
+def test_dhip_with_binary_header_and_trailing_byte() -> None:
+    body = json.dumps(
+        {
+            "mac": "3c:ef:8c:00:11:22",
+            "method": "client.notifyDevInfo",
+            "params": {
+                "deviceInfo": {
+                    "DeviceType": "IPC-HDW2431T-AS-S2",
+                    "SerialNo": "6G0AB12PAZ1234",
+                    "Vendor": "Dahua",
+                    "Version": "2.800.0000016.0.R",
+                }
+            },
+        }
+    )
+    raw = "\x20\x00\x00\x00DHIP" + "\x00" * 24 + body + "\x00"
+    f = fields("dhip", raw)
+    assert f["model"] == ["IPC-HDW2431T-AS-S2"]
+    assert f["device.manufacturer"] == ["Dahua"]
+    assert f["mac"] == ["3CEF8C001122"]
+
+
+def test_ws_discovery_scopes() -> None:
+    raw = (
+        "<s:Envelope><s:Body><d:ProbeMatches><d:ProbeMatch><d:Scopes>onvif://www.onvif.org/type/video_encoder "
+        "onvif://www.onvif.org/hardware/DS-2CD2143G0-I onvif://www.onvif.org/name/HIKVISION%20DS-2CD2143G0-I"
+        "</d:Scopes><d:XAddrs>http://127.0.0.1/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches>"
+        "</s:Body></s:Envelope>"
+    )
+    f = fields("ws_discovery", raw)
+    assert "DS-2CD2143G0-I" in f["model"]
+    assert f["ws.xaddr"] == ["http://127.0.0.1/onvif/device_service"]
+
+
+def test_ssdp_reply_and_description() -> None:
+    f = fields(
+        "ssdp_description",
+        "HTTP/1.1 200 OK\r\nSERVER: Linux/3.0, UPnP/1.0, Portable SDK for UPnP devices/1.6.6"
+        "\r\nLOCATION: http://127.0.0.1:49152/desc.xml\r\n\r\n",
+    )
+    assert f["ssdp.server"]
+    d = fields(
+        "ssdp_description",
+        "<root><device><manufacturer>Hikvision</manufacturer><modelName>DS-7608NI-K2"
+        "</modelName><friendlyName>NVR</friendlyName></device></root>",
+    )
+    assert d["device.manufacturer"] == ["Hikvision"]
+    assert d["model"] == ["DS-7608NI-K2"]
+
+
+def test_tls_certificate_forms() -> None:
+    assert fields("tls_cert", "subject=CN=IPC, O=Hikvision, C=CN; issuer=CN=IPC, O=Hikvision, C=CN")["tls.subject"]
+    j = fields("tls_cert", json.dumps({"subject": "CN=192.168.1.64", "issuer": "CN=hikvision"}))
+    assert j["tls.issuer"] == ["CN=hikvision"]
+
+
+def test_tls_real_der_certificate() -> None:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, "IP Camera"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Acme")]
+    )
+    now = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("cam.local")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    f = fields("tls_cert", pem)
+    assert f["tls.subject"] == ["O=Acme,CN=IP Camera"]
+    assert f["tls.san"] == ["cam.local"]
+
+
+def test_mac_forms() -> None:
+    for raw in ("44:19:B6:01:02:03", "44-19-b6-01-02-03", "4419.b601.0203", "4419B6010203"):
+        assert normalise_mac(raw) == "4419B6010203"
+    for oui in ("44:19:B6", "4419B6", "44-19-b6"):
+        assert fields("mac", oui)["mac"] == ["4419B6"]
+    assert "mac" not in fields("mac", "not a mac")
+
+
+def test_fcc_ids_in_free_text_and_fields() -> None:
+    assert "2ADTD-5604SD" in fcc_ids_in("DVR, FCC ID: 2ADTD-5604SD, 4ch")
+    assert fields("fcc_id", "FCC ID QISEM770W")["fcc_id"] == ["QISEM770W"]
+    assert "2ADTD-5604SD" in fields("description", "Mobile DVR 2ADTD-5604SD")["fcc_id"]
+
+
+def test_model_tokens() -> None:
+    toks = model_tokens("Hikvision DS-2CD2143G0-I 4MP dome, 2.8mm (IP67)")
+    assert "DS-2CD2143G0-I" in toks
+
+
+def test_huge_field_is_capped() -> None:
+    f = facets_of(Observation("http", "Server: " + "A" * 10_000_000, "t"))
+    assert all(len(x.value) <= 65536 for x in f)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(PARSERS)), st.text(max_size=2000))
+def test_no_parser_raises_on_arbitrary_text(kind: str, raw: str) -> None:
+    facets_of(Observation(kind, raw, "fuzz"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "http",
+            "isapi_deviceinfo",
+            "onvif_device_information",
+            "ssdp_description",
+            "sadp",
+            "dhip",
+            "tls_cert",
+            "ws_discovery",
+        ]
+    ),
+    st.binary(max_size=3000),
+)
+def test_no_parser_raises_on_arbitrary_bytes(kind: str, raw: bytes) -> None:
+    facets_of(Observation(kind, raw.decode("latin-1"), "fuzz"))

@@ -1,0 +1,68 @@
+"""The KB self-test, one pytest case per rule: examples, extraction, counterexamples, shadowing."""
+
+from __future__ import annotations
+
+import pytest
+
+from trueoem.kb.compiled import load_compiled
+from trueoem.kb.schema import CATEGORIES
+from trueoem.kb.verify import Report, verify_rule
+from trueoem.match.engine import CompiledKB
+
+_CKB = load_compiled()
+RULE_IDS = sorted(_CKB.kb.rules)
+
+
+def test_kb_loads_without_broken_references(ckb: CompiledKB) -> None:
+    assert ckb.kb.problems == []
+    assert ckb.kb.rule_count >= 100
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_rule(rule_id: str, ckb: CompiledKB) -> None:
+    report = Report()
+    verify_rule(ckb.kb.rules[rule_id], ckb, report)
+    assert report.failures == []
+
+
+def test_every_entry_is_sourced(ckb: CompiledKB) -> None:
+    kb = ckb.kb
+    entries = [
+        *kb.entities.values(),
+        *kb.brands.values(),
+        *kb.relations,
+        *kb.fcc_grantees.values(),
+        *kb.platforms.values(),
+        *kb.rules.values(),
+        *kb.legal_bases.values(),
+    ]
+    for e in kb.entities.values():
+        entries.extend(e.members)
+    for entry in entries:
+        assert entry.source.strip() and entry.confidence in ("high", "medium", "low"), entry
+
+
+def test_covered_families_have_legal_basis_and_fingerprints(ckb: CompiledKB) -> None:
+    kb = ckb.kb
+    covered = {e.id for e in kb.entities.values() if e.covered}
+    assert covered == {"hikvision", "dahua", "huawei", "zte", "hytera"}
+    claimed = {r.claim.oem for r in kb.rules.values()}
+    assert covered <= claimed, covered - claimed
+
+
+def test_generic_stacks_never_claim_an_oem(ckb: CompiledKB) -> None:
+    for r in ckb.kb.rules.values():
+        if r.claim.platform:
+            assert r.strength == "info" or r.claim.oem, r.id
+
+
+def test_categories_are_vocabulary(ckb: CompiledKB) -> None:
+    for r in ckb.kb.rules.values():
+        assert r.claim.category is None or r.claim.category in CATEGORIES
+
+
+def test_non_covered_lookalikes_exist(ckb: CompiledKB) -> None:
+    """Uniview is Chinese but not covered and must not be mapped to Dahua (FACTS.md 5.1)."""
+    kb = ckb.kb
+    assert "uniview" in kb.entities and not kb.entities["uniview"].covered
+    assert not any(r.brand == "uniview" for r in kb.relations)

@@ -1,0 +1,79 @@
+"""The scoring model: thresholds, and Hypothesis properties (order independence, monotone
+support, determinism)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trueoem.attribute import PRIOR, family_scores, judge, posteriors
+from trueoem.match.engine import CompiledKB, Findings
+from trueoem.model import Evidence, Verdict
+
+OEMS = ["hikvision", "dahua", "huawei", "zte", "hytera", "axis", "bosch", "uniview"]
+WEIGHTS = [0.0, 1.0, 2.5, 4.0, 6.0]
+
+evidence = st.builds(
+    lambda oem, w, g: Evidence(
+        rule=f"r.{g}", field="model", matched="x", claim=f"oem:{oem}", weight=w, source="test", group=f"g{g}"
+    ),
+    st.sampled_from(OEMS),
+    st.sampled_from(WEIGHTS),
+    st.integers(0, 5),
+)
+
+
+def _judge(ckb: CompiledKB, ev: list[Evidence]):  # type: ignore[no-untyped-def]
+    return judge("a", Findings(evidence=list(ev)), ckb)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(evidence, max_size=12), st.randoms())
+def test_order_does_not_matter(ckb: CompiledKB, ev: list[Evidence], rnd) -> None:  # type: ignore[no-untyped-def]
+    a = _judge(ckb, ev)
+    shuffled = list(ev)
+    rnd.shuffle(shuffled)
+    b = _judge(ckb, shuffled)
+    assert a == b
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(evidence, min_size=1, max_size=10), st.sampled_from(WEIGHTS[1:]), st.integers(6, 9))
+def test_supporting_evidence_never_lowers_the_leader(ckb: CompiledKB, ev: list[Evidence], w: float, g: int) -> None:
+    post = posteriors(family_scores(ev))
+    if not post:
+        return
+    leader = max(sorted(post), key=lambda k: post[k])
+    more = [
+        *ev,
+        Evidence(
+            rule="extra", field="model", matched="y", claim=f"oem:{leader}", weight=w, source="test", group=f"g{g}"
+        ),
+    ]
+    assert posteriors(family_scores(more))[leader] >= post[leader] - 1e-12
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(evidence, max_size=10))
+def test_deterministic(ckb: CompiledKB, ev: list[Evidence]) -> None:
+    assert _judge(ckb, ev).as_dict() == _judge(ckb, ev).as_dict()
+
+
+def test_one_group_counts_once() -> None:
+    e = Evidence(rule="r", field="http.server", matched="x", claim="oem:hikvision", weight=4.0, source="s", group="g")
+    assert family_scores([e, e, e]) == {"hikvision": PRIOR + 4.0}
+
+
+def test_thresholds(ckb: CompiledKB) -> None:
+    def ev(oem: str, w: float, g: str) -> Evidence:
+        return Evidence(rule=g, field="model", matched="m", claim=f"oem:{oem}", weight=w, source="s", group=g)
+
+    assert _judge(ckb, [ev("hikvision", 6.0, "a")]).verdict == Verdict.COVERED
+    assert _judge(ckb, [ev("hikvision", 4.0, "a")]).verdict == Verdict.LIKELY_COVERED
+    assert _judge(ckb, [ev("hikvision", 1.0, "a")]).verdict == Verdict.UNKNOWN
+    assert _judge(ckb, [ev("axis", 4.0, "a")]).verdict == Verdict.NOT_COVERED
+    assert _judge(ckb, []).verdict == Verdict.UNKNOWN
+    # a covered tell next to a non-covered label: never not_covered, and the conflict is shown
+    mixed = _judge(ckb, [ev("axis", 4.0, "a"), ev("hikvision", 4.0, "b")])
+    assert mixed.verdict in (Verdict.LIKELY_COVERED, Verdict.UNKNOWN)
+    assert mixed.conflicts
