@@ -17,6 +17,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from trueoem.kb.loader import KnowledgeBase
+from trueoem.match.context import negated
 
 _SUFFIXES = re.compile(
     r"\b(co|company|corp|corporation|inc|incorporated|ltd|limited|llc|plc|gmbh|ag|sa|s\.a\.u|bv|ab|"
@@ -24,14 +25,6 @@ _SUFFIXES = re.compile(
     re.I,
 )
 _NON_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
-_NEGATIVE_CONTEXT = re.compile(
-    r"(compatible\s+with|works\s+with|for\s+use\s+with|replacement\s+for|replaces|alternative\s+to|"
-    r"instead\s+of|not\s+(?:a\s+)?|non[-\s]|unlike|competitor|vs\.?|versus|adapter\s+for|mount\s+for|"
-    r"bracket\s+for|fits|for)\s*$",
-    re.I,
-)
-
-_NEGATIVE_AFTER = re.compile(r"[\s\-]*(compatible|compliant|style|type|replacement|alternative)\b", re.I)
 
 
 def normalise_name(name: str) -> str:
@@ -58,13 +51,14 @@ class BrandIndex:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.names: dict[str, NameHit] = {}
-        display: dict[str, str] = {}
+        spellings: set[str] = set()
 
         def put(raw: str, hit: NameHit) -> None:
             key = normalise_name(raw)
             if key and key not in self.names:
                 self.names[key] = hit
-                display[key] = raw
+            if key and self.names[key].id == hit.id:
+                spellings.add(raw)
 
         for b in sorted(kb.brands.values(), key=lambda b: b.id):
             for n in [b.name, *b.aliases]:
@@ -78,8 +72,8 @@ class BrandIndex:
         self._fuzzy_keys = [k for k in self.names if len(k) >= 5]
         # free-text scan: printed form and capitals, longest first, on word boundaries
         variants: set[str] = set()
-        for key, raw in display.items():
-            if len(key) < 3:
+        for raw in spellings:
+            if len(normalise_name(raw)) < 3:
                 continue
             variants.add(raw)
             variants.add(raw.upper())
@@ -114,8 +108,7 @@ class BrandIndex:
         out: list[NameHit] = []
         seen: set[tuple[str, str]] = set()
         for m in self._text_re.finditer(text[:8192]):
-            before = text[max(0, m.start() - 30) : m.start()]
-            if _NEGATIVE_CONTEXT.search(before) or _NEGATIVE_AFTER.match(text, m.end()):
+            if negated(text, m.start(), m.end()):
                 continue
             hit = self.names.get(normalise_name(m.group(1)))
             if hit and (hit.kind, hit.id) not in seen:

@@ -43,6 +43,7 @@ _CATEGORY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("accessory", r"\bbracket\b|\bmount\b|\bjunction box\b|\bpower supply\b|\bcable\b|\badapter\b|\bhousing\b"),
     )
 )
+_IDENTITY_FIELDS = frozenset({"model", "serial", "text", "device.name", "http.title"})
 SURVEILLANCE = frozenset(
     {
         "camera",
@@ -136,7 +137,8 @@ class CompiledKB:
         """Evidence from a name that denotes a KB brand, entity or member."""
         kb = self.kb
         down = -1 if via == "text" else 0
-        group = f"name.{via}"
+        # a catalog row's brand column and its description are one source, not two
+        group = "name.catalog" if via in ("label", "text") else f"name.{via}"
         if hit.kind == "entity":
             e = kb.entities[hit.id]
             s = _BY_CONF[e.confidence] if e.covered else step(_BY_CONF[e.confidence], -1)
@@ -178,18 +180,23 @@ class CompiledKB:
                 ok = True
                 note += f" since {b.valid_from}"
             if ok is None:
-                s = step(s, -1)
+                # a divested brand with no date: most items on sale now post-date the sale
+                s = step(s, -3 if b.type == "former_subsidiary" else -1)
                 note += f" from {b.valid_from or '?'} to {b.valid_to or 'now'}; the item's date is unknown"
                 fx.notes.append(
                     f"{b.name}: ownership by {owner.name} depends on the period "
                     f"({b.valid_from or '?'} to {b.valid_to or 'now'}); the item's date is unknown"
                 )
             if ok is not False:
+                # a divested brand reasons through its ownership period whoever names it: one fact
+                g = f"brand.{b.id}" if b.type == "former_subsidiary" else group
                 fx.evidence.append(
-                    self._ev(f, f"kb.brand.{b.id}", f"oem:{owner.id}", s, b.source, group, hit.matched, note)
+                    self._ev(f, f"kb.brand.{b.id}", f"oem:{owner.id}", s, b.source, g, hit.matched, note)
                 )
         for rel in self.relations.get(b.id, ()):
-            self._relation_evidence(rel, b.name, f, fx, group, hit.matched, down)
+            # however often the brand is confirmed (label, text, MAC, model grammar), the inference
+            # brand -> OEM is one relation and counts once
+            self._relation_evidence(rel, b.name, f, fx, f"relation.{b.id}", hit.matched, down)
 
     def _relation_evidence(
         self, rel: Relation, brand_name: str, f: Facet, fx: Findings, group: str, matched: str, down: int
@@ -242,7 +249,13 @@ class CompiledKB:
                         f, r.id, f"platform:{c.platform}", "info", r.source, group, rm.matched, r.description, rm.groups
                     )
                 )
-            if c.oem:
+            b = self.kb.brands.get(c.brand) if c.brand else None
+            dated = b is not None and b.owner == c.oem and bool(b.valid_from or b.valid_to)
+            if c.oem and dated and b is not None and f.field in _IDENTITY_FIELDS:
+                # a model or serial of a brand its OEM owned only for a period says which brand, not
+                # who made it then: reason from the brand and its dates (firmware tells stay direct)
+                self._brand_evidence(NameHit("brand", b.id, b.name, rm.matched, "exact"), f, fx, "rule")
+            elif c.oem:
                 fx.evidence.append(
                     self._ev(f, r.id, f"oem:{c.oem}", r.strength, r.source, group, rm.matched, r.description, rm.groups)
                 )

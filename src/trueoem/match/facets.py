@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from trueoem.match.context import negated
 from trueoem.model import Facet, Observation
 
 MAX_PARSE = 256 * 1024  # bytes of one observation that are parsed at all
@@ -29,7 +30,7 @@ _MAC_TEXT = re.compile(
 )
 _FCC_LABELLED = re.compile(r"\bFCC[\s_-]*ID\b\s*[:#=]?\s*([A-Z0-9][A-Z0-9\-]{3,19})", re.I)
 _FCC_NEW = re.compile(r"(?<![A-Z0-9])(2[A-Z][A-Z0-9]{3})-?([A-Z0-9][A-Z0-9\-]{0,18})(?![A-Z0-9])")
-_TOKEN_SPLIT = re.compile(r"[\s,;()\[\]{}\"'|<>]+")
+_TOKEN = re.compile(r"[^\s,;()\[\]{}\"'|<>]+")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_ALPHA = re.compile(r"[A-Za-z]")
 _TITLE = re.compile(rb"<title[^>]*>(.{0,512}?)</title", re.I | re.S)
@@ -120,12 +121,18 @@ def xml_fields(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return leaves, namespaces
 
 
-def model_tokens(text: str) -> list[str]:
-    """Model-number-like tokens in free text (letters and digits, 4-40 characters)."""
+def model_tokens(text: str, skip_negated: bool = False) -> list[str]:
+    """Model-number-like tokens in free text (letters and digits, 4-40 characters).
+
+    With ``skip_negated``, tokens that name another product ("bracket for DS-2CD2143G0-I") are left out.
+    """
     out = []
-    for tok in _TOKEN_SPLIT.split(text[:8192]):
-        tok = tok.strip(".:!?*#")
+    t = text[:8192]
+    for m in _TOKEN.finditer(t):
+        tok = m.group(0).strip(".:!?*#")
         if 4 <= len(tok) <= 40 and _HAS_DIGIT.search(tok) and _HAS_ALPHA.search(tok):
+            if skip_negated and negated(t, m.start(), m.end()):
+                continue
             out.append(tok)
     return out
 
@@ -167,7 +174,7 @@ class _Out:
         if not value.strip():
             return
         self.add("text", value[:MAX_VALUE])
-        for tok in model_tokens(value):
+        for tok in model_tokens(value, skip_negated=True):
             self.add("model", tok)
         for fid in fcc_ids_in(value):
             self.add("fcc_id", fid)
@@ -236,6 +243,10 @@ def _std(out: _Out, key: str, value: str) -> None:
             out.add("mac", n)
     elif target == "text":
         out.text(value)
+    elif target == "device.name":
+        out.add(target, value)
+        for tok in model_tokens(value):  # names are often the model ("E8231", "HG531 V1")
+            out.add("model", tok)
     else:
         out.add(target, value)
 
@@ -325,12 +336,21 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
             title = decode_bytes(tm.group(1)).strip()
             out.add("http.title", title)
             out.text(title)
-        if b.lstrip().startswith("<?xml") or "<DeviceInfo" in b[:2048]:
+        head = b.lstrip()[:256].lower()
+        if head.startswith("<") and not head.startswith(("<html", "<!doctype", "<head", "<body", "<script")):
+            # an XML API answer (ISAPI deviceInfo, a router's /api/device/information, SOAP ...)
             leaves, nss = xml_fields(b)
             for ns in nss:
                 out.add("xml.namespace", ns)
-            if any(t in ("deviceName", "firmwareVersion", "serialNumber") for t, _ in leaves):
+            if "<deviceinfo" in b[:2048].lower() or any(t == "firmwareReleasedDate" for t, _ in leaves):
                 _document(out, "isapi", leaves)
+            else:
+                for k, v in leaves:
+                    _std(out, k, v)
+        elif head.startswith(("{", "[")):  # a JSON API answer
+            obj = coerce_structure(b)
+            for k, v in flatten(obj) if obj is not None else ():
+                _std(out, k, v)
         elif "=" in b[:256] and "\n" in b and "<" not in b[:256]:  # a Dahua CGI answer as a body
             _document(out, "dahua", kv_lines(b))
 
