@@ -9,10 +9,12 @@ and the rest is processed.
 from __future__ import annotations
 
 import enum
+import json
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,6 +24,12 @@ from rich.table import Table
 from trueoem import __version__
 from trueoem.model import Asset, Observation, Verdict
 from trueoem.screen import Result
+
+if TYPE_CHECKING:
+    from trueoem.jobs import Saver
+    from trueoem.match.engine import CompiledKB
+    from trueoem.report.writers import Writer
+    from trueoem.store import Store
 
 app = typer.Typer(
     name="trueoem",
@@ -58,6 +66,14 @@ FormatOpt = Annotated[
     Format | None, typer.Option("--format", "-f", help="Output format (default: table on a terminal, else jsonl).")
 ]
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write results to this file.")]
+SaveOpt = Annotated[bool, typer.Option("--save", help="Also store the results (and raw observations) in the store.")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Store URL: sqlite:///PATH or postgresql+psycopg://... (default: a SQLite file in the user data folder).",
+    ),
+]
 FailOpt = Annotated[
     FailOn | None,
     typer.Option("--fail-on", help="Exit 1 if any item is covered (or, with 'likely', covered or likely covered)."),
@@ -69,7 +85,7 @@ def _die(msg: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _compiled(kb: list[Path] | None):  # type: ignore[no-untyped-def]
+def _compiled(kb: list[Path] | None) -> CompiledKB:
     from trueoem.kb.compiled import load_compiled
     from trueoem.kb.loader import KbError
 
@@ -91,63 +107,97 @@ def _warn_lines(warn: list[str], shown: int) -> int:
     return len(warn)
 
 
-def _emit(
-    results: Iterable[Result],
-    fmt: Format | None,
-    output: Path | None,
-    fail_on: FailOn | None,
-    warn: list[str],
-) -> None:
-    from trueoem.report.table import Summary, results_table
-    from trueoem.report.writers import write_csv, write_json, write_jsonl
+class _Output:
+    """Where results go: a writer by format, counts, the --fail-on trip wire, and warnings."""
 
-    summary = Summary()
-    tripped = False
-    trip = {Verdict.COVERED} if fail_on == FailOn.covered else {Verdict.COVERED, Verdict.LIKELY_COVERED}
-    shown = 0
+    def __init__(self, fmt: Format | None, output: Path | None, fail_on: FailOn | None, warn: list[str]) -> None:
+        from trueoem.report.table import Summary
+        from trueoem.report.writers import CsvWriter, JsonlWriter, JsonWriter
 
-    def counted() -> Iterator:  # type: ignore[type-arg]
-        nonlocal tripped, shown
-        for r in results:
-            if fmt != Format.table:
-                summary.add(r.template)
-            if fail_on and r.template.verdict in trip:
-                tripped = True
-            if len(warn) > shown:
-                shown = _warn_lines(warn, shown)
-            yield r
+        self.fmt = fmt or (Format.table if (output is None and sys.stdout.isatty()) else Format.jsonl)
+        self.output, self.warn, self.shown = output, warn, 0
+        self.summary = Summary()
+        self.trip = (
+            set()
+            if fail_on is None
+            else {Verdict.COVERED}
+            if fail_on == FailOn.covered
+            else {Verdict.COVERED, Verdict.LIKELY_COVERED}
+        )
+        self.tripped = False
+        try:
+            self.out: IO[str] = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        except OSError as exc:
+            raise _die(f"{output}: cannot write: {exc.strerror}") from None
+        self.rows: list[Result] = []
+        self.writer: Writer | None = None
+        if self.fmt == Format.json:
+            self.writer = JsonWriter(self.out)
+        elif self.fmt == Format.jsonl:
+            self.writer = JsonlWriter(self.out)
+        elif self.fmt == Format.csv:
+            self.writer = CsvWriter(self.out)
 
-    if fmt is None:
-        fmt = Format.table if (output is None and sys.stdout.isatty()) else Format.jsonl
-    out: IO[str]
-    try:
-        out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-    except OSError as exc:
-        raise _die(f"{output}: cannot write: {exc.strerror}") from None
-    try:
-        if fmt == Format.table:
-            console = Console(file=out, width=200 if output else None)
-            console.print(results_table(counted(), summary))
-            console.print(summary.line())
-        elif fmt == Format.json:
-            write_json(counted(), out, summary=None)
-        elif fmt == Format.jsonl:
-            write_jsonl(counted(), out)
+    def write(self, r: Result) -> None:
+        self.summary.add(r.template)
+        if r.template.verdict in self.trip:
+            self.tripped = True
+        if len(self.warn) > self.shown:
+            self.shown = _warn_lines(self.warn, self.shown)
+        if self.writer is not None:
+            self.writer.write(r)
+        elif len(self.rows) < 5000:
+            self.rows.append(r)
+
+    def close(self, extra_line: str = "") -> None:
+        from trueoem.report.table import results_table
+        from trueoem.report.writers import JsonWriter
+
+        if isinstance(self.writer, JsonWriter):
+            self.writer.summary = self.summary.as_dict()
+        if self.writer is not None:
+            self.writer.close()
         else:
-            write_csv(counted(), out)
-    except KeyboardInterrupt:
-        out.flush()
-        raise _die("interrupted; results so far were written", 130) from None
-    finally:
-        if output:
-            out.close()
-    _warn_lines(warn, shown)
-    if fmt != Format.table:
-        err.print(summary.line(), soft_wrap=True)
-    if warn:
-        err.print(f"trueoem: {len(warn)} input problem(s) reported above; everything else was read")
-    if tripped:
-        raise typer.Exit(1)
+            console = Console(file=self.out, width=200 if self.output else None)
+            console.print(results_table(self.rows, total=self.summary.total))
+            console.print(self.summary.line() + extra_line)
+        if self.output:
+            self.out.close()
+        _warn_lines(self.warn, self.shown)
+        if self.writer is not None:
+            err.print(self.summary.line() + extra_line, soft_wrap=True)
+        if self.warn:
+            err.print(f"trueoem: {len(self.warn)} input problem(s) reported above; everything else was read")
+
+
+def _open_store(db: str | None) -> Store:
+    from trueoem.store import Store, StoreError
+
+    try:
+        return Store.open(db)
+    except (StoreError, Exception) as exc:  # a bad URL or an unreachable server: one line, exit 2
+        raise _die(f"cannot open the store {db or '(default)'}: {str(exc).splitlines()[0]}") from None
+
+
+def _saver(kind: str, params: dict[str, object], ckb: CompiledKB, save: bool, db: str | None) -> Saver | None:
+    """A store writer when --save (or --db) was given."""
+    if not (save or db):
+        return None
+    from trueoem.jobs import Saver
+
+    store = _open_store(db)
+    return Saver(store, store.begin_scan(kind, dict(params), ckb.kb.version))
+
+
+def _close_saver(saver: Saver | None, interrupted: bool) -> None:
+    if saver is not None:
+        saver.flush()
+        saver.store.finish_scan(saver.scan_id, "interrupted" if interrupted else "done")
+        saver.store.close()
+
+
+def _saved_line(saver: Saver | None) -> str:
+    return f"; {saver.saved} saved to the store (run {saver.scan_id})" if saver else ""
 
 
 def _version(value: bool) -> None:
@@ -180,6 +230,8 @@ def check(
     output: OutOpt = None,
     fail_on: FailOpt = None,
     kb: KbOpt = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Screen catalogs and inventories: what each line is labelled, who made it, is it covered, why."""
     from trueoem.screen import Screener
@@ -192,18 +244,29 @@ def check(
     ckb = _compiled(kb)
     warn: list[str] = []
     failed: list[str] = []
-
-    def assets() -> Iterator[Asset]:
+    saver = _saver("check", {"files": [str(f) for f in files]}, ckb, save, db)
+    out = _Output(fmt, output, fail_on, warn)
+    screener = Screener(ckb)
+    try:
         for f in files:
             try:
-                yield from read_catalog(f, overrides, warn)
+                for a in read_catalog(f, overrides, warn):
+                    r = screener.one(a)
+                    if saver:
+                        saver.add(f.name, a, r.attribution)
+                    out.write(r)
             except SourceError as exc:
                 failed.append(str(exc))
                 err.print(f"trueoem: {escape(str(exc))}", soft_wrap=True)
-
-    _emit(Screener(ckb).run(assets()), fmt, output, fail_on, warn)
+    except KeyboardInterrupt:
+        failed.append("interrupted")
+    finally:
+        _close_saver(saver, interrupted=bool(failed and failed[-1] == "interrupted"))
+        out.close(_saved_line(saver))
     if failed:
-        raise typer.Exit(2)
+        raise typer.Exit(130 if failed[-1] == "interrupted" else 2)
+    if out.tripped:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -213,6 +276,8 @@ def attribute(
     output: OutOpt = None,
     fail_on: FailOpt = None,
     kb: KbOpt = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Attribute observation records (JSON Lines): {"id", "protocol", "raw"} or {"id", "observations": [...]}."""
     from trueoem.screen import Screener
@@ -221,13 +286,16 @@ def attribute(
     ckb = _compiled(kb)
     warn: list[str] = []
     failed: list[str] = []
+    saver = _saver("attribute", {"files": [str(f) for f in files]}, ckb, save, db)
+    out = _Output(fmt, output, fail_on, warn)
+    screener = Screener(ckb)
 
-    def assets() -> Iterator[Asset]:
+    def assets() -> Iterator[tuple[str, Asset]]:
         for f in files:
             if str(f) == "-":
-                stream = sys.stdin.buffer
-                text = (line.decode("utf-8", "replace") for line in stream)
-                yield from read_records(text, "<stdin>", warn)
+                text = (line.decode("utf-8", "replace") for line in sys.stdin.buffer)
+                for a in read_records(text, "<stdin>", warn):
+                    yield "<stdin>", a
                 continue
             try:
                 fh = f.open("rb")
@@ -246,15 +314,228 @@ def attribute(
                 else:
                     lines = fh
                 try:
-                    yield from read_records((b.decode("utf-8", "replace") for b in lines), f.name, warn)
+                    for a in read_records((b.decode("utf-8", "replace") for b in lines), f.name, warn):
+                        yield f.name, a
                 except (OSError, EOFError) as exc:
                     msg = f"{f}: unreadable ({exc}); records before it were kept"
                     failed.append(msg)
                     err.print(f"trueoem: {escape(msg)}", soft_wrap=True)
 
-    _emit(Screener(ckb).run(assets()), fmt, output, fail_on, warn)
+    interrupted = False
+    try:
+        for source, a in assets():
+            r = screener.one(a)
+            if saver:
+                saver.add(source, a, r.attribution)
+            out.write(r)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        _close_saver(saver, interrupted)
+        out.close(_saved_line(saver))
+    if interrupted:
+        raise typer.Exit(130)
     if failed:
         raise typer.Exit(2)
+    if out.tripped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def scan(
+    targets: Annotated[
+        list[str] | None, typer.Argument(help="IPs, CIDRs, ranges (10.0.0.1-50), hostnames, IPv6 literals.")
+    ] = None,
+    input_list: Annotated[Path | None, typer.Option("-iL", "--input-list", help="Read targets from a file.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Never touch these (repeatable).")] = None,
+    exclude_file: Annotated[Path | None, typer.Option("--exclude-file", help="Exclusions from a file.")] = None,
+    ports: Annotated[
+        str,
+        typer.Option("-p", "--ports", help="Ports: 80,443,8000-8010 or 'default' (camera-aware, see docs/scan.md)."),
+    ] = "default",
+    max_rate: Annotated[
+        float | None, typer.Option("--max-rate", help="New connections per second, whole scan [default: 200].")
+    ] = None,
+    interface: Annotated[
+        str | None,
+        typer.Option(
+            "--interface",
+            help="Also run UDP discovery (SADP, DHIP, WS-Discovery, SSDP) on this interface "
+            "only; nothing is multicast anywhere else.",
+        ),
+    ] = None,
+    intensity: Annotated[
+        int | None, typer.Option("--intensity", min=0, max=3, help="Probe depth 0-3 [default: 2].")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per probe [default: 5].")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be probed; send nothing.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the last interrupted scan.")] = False,
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+    fail_on: FailOpt = None,
+    kb: KbOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Active, read-only discovery and fingerprinting of the targets you name (and only those).
+
+    trueoem connects, reads banners and asks devices the questions any client may ask unauthenticated.
+    It never logs in, never tries a password, never sends an exploit. Scan only networks you are
+    authorised to scan.
+    """
+    from trueoem.sources.probes import load_catalog
+    from trueoem.sources.scan import ScanOptions, parse_ports
+    from trueoem.sources.targets import TargetError, expand_targets, read_exclude_file, read_target_file
+
+    store = None
+    if resume:
+        if targets or input_list:
+            raise _die("--resume continues the last interrupted scan: give no targets with it")
+        store = _open_store(db)
+        last = store.last_interrupted_scan("scan")
+        if last is None:
+            raise _die("no interrupted scan to resume")
+        addresses = store.pending_targets(last.id)
+        p = last.params
+        ports_t = tuple(int(x) for x in p.get("ports", []))
+        # what was given now wins; the rest is as the interrupted scan had it
+        max_rate = max_rate if max_rate is not None else float(p.get("max_rate", 200.0))
+        intensity = intensity if intensity is not None else int(p.get("intensity", 2))
+        timeout = timeout if timeout is not None else float(p.get("timeout", 5.0))
+        interface = interface or p.get("interface")
+        scan_id = last.id
+        store.resume_scan(scan_id)
+        err.print(f"resuming scan {scan_id}: {len(addresses)} of its targets are left", soft_wrap=True)
+    else:
+        try:
+            specs = list(targets or [])
+            if input_list:
+                specs += read_target_file(input_list)
+            excl = list(exclude or [])
+            if exclude_file:
+                excl += read_exclude_file(exclude_file)
+            addresses = expand_targets(specs, excl)
+            ports_t = parse_ports(ports)
+        except (TargetError, ValueError, OSError) as exc:
+            raise _die(str(exc)) from None
+    max_rate = 200.0 if max_rate is None else max_rate
+    intensity = 2 if intensity is None else intensity
+    timeout = 5.0 if timeout is None else timeout
+    try:
+        options = ScanOptions(ports=ports_t, max_rate=max_rate, intensity=intensity, probe_timeout=timeout)
+    except ValueError as exc:
+        raise _die(str(exc)) from None
+    if dry_run:
+        cat = load_catalog()
+        used = ports_t or cat.default_ports
+        more = " ..." if len(addresses) > 10 else ""
+        print(f"would scan {len(addresses)} address(es): {', '.join(addresses[:10])}{more}")
+        print(f"ports: {', '.join(str(x) for x in used)}")
+        print(f"at most {max_rate:g} new connections/s; probes at intensity {intensity}:")
+        for pr in cat.probes:
+            if pr.intensity <= intensity:
+                what = " ".join(x for x in (pr.method, pr.path, pr.action) if x) or pr.transport
+                on = "every open port" if pr.ports is None else ",".join(str(x) for x in (*pr.ports, *pr.tls_ports))
+                print(f"  {pr.name}: {what} ({pr.transport} on {on})")
+        if interface:
+            print(f"UDP discovery on {interface} only: SADP, DHIP, WS-Discovery, SSDP")
+        print("nothing was sent")
+        return
+    if not resume:
+        store = _open_store(db)
+        params = {
+            "targets": list(targets or []),
+            "ports": list(ports_t),
+            "max_rate": max_rate,
+            "intensity": intensity,
+            "timeout": timeout,
+            "interface": interface,
+        }
+        ckb0 = _compiled(kb)
+        scan_id = store.begin_scan("scan", params, ckb0.kb.version, targets=addresses)
+        ckb = ckb0
+    else:
+        ckb = _compiled(kb)
+    assert store is not None
+    from trueoem.jobs import ScanTotals, run_scan
+
+    out = _Output(fmt, output, fail_on, [])
+    progress = None
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            TextColumn("scanning"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[found]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        task = bar.add_task("scan", total=len(addresses), found="")
+        bar.start()
+
+        def progress(t: ScanTotals) -> None:
+            bar.update(
+                task,
+                completed=t.hosts_done,
+                found=f"{t.devices} devices, {t.covered} covered, {t.likely} likely covered",
+            )
+
+    try:
+        totals = run_scan(addresses, options, ckb, store, scan_id, out.write, interface=interface, progress=progress)
+    finally:
+        if progress is not None:
+            bar.stop()
+    for e in totals.discovery_errors:
+        err.print(f"trueoem: {escape(e)}", soft_wrap=True)
+    store.finish_scan(scan_id, "interrupted" if totals.interrupted else "done")
+    store.close()
+    line = (
+        f"; {totals.hosts_done} of {totals.targets} addresses scanned in {totals.elapsed:.1f}s, "
+        f"{totals.devices} devices found (scan {scan_id})"
+    )
+    out.close(line)
+    if totals.interrupted:
+        err.print(
+            "trueoem: interrupted; everything found so far is stored. Continue with: trueoem scan --resume"
+            + (f" --db {db}" if db else ""),
+            soft_wrap=True,
+        )
+        raise typer.Exit(130)
+    if out.tripped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def rescore(
+    kb: KbOpt = None,
+    db: DbOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-attribute even assets already scored by this KB.")] = False,
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+) -> None:
+    """Re-attribute every stored asset from its raw observations with the current KB (no rescanning)."""
+    from trueoem.store import StoreError
+
+    ckb = _compiled(kb)
+    store = _open_store(db)
+    try:
+        n = store.rescore(ckb, force=force)
+    except StoreError as exc:
+        raise _die(str(exc)) from None
+    counts: dict[str, int] = {}
+    with output.open("w", encoding="utf-8") if output else nullcontext(sys.stdout) as fh:
+        for sa in store.latest_attributions():
+            counts[sa.verdict.value] = counts.get(sa.verdict.value, 0) + 1
+            if fmt in (Format.json, Format.jsonl) or output:
+                fh.write(json.dumps({"asset_id": sa.asset_id, **sa.record}, ensure_ascii=False) + "\n")
+    store.close()
+    err.print(
+        f"{n} asset(s) re-attributed with KB {ckb.kb.version}; now: "
+        + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())),
+        soft_wrap=True,
+    )
 
 
 @app.command()

@@ -168,7 +168,7 @@ class Attribution:
     category: str | None = None
     platform: tuple[str, ...] = ()
     kb_version: str = ""
-    extra: tuple[tuple[str, str], ...] = field(default=())
+    extra: tuple[tuple[str, object], ...] = field(default=())  # per-source fields: ip, mac, ports
 
     def as_dict(self) -> dict[str, object]:
         """Return the attribution as the output record of DESIGN.md (plus explanatory extras)."""
@@ -193,6 +193,6 @@ class Attribution:
             "notes": list(self.notes),
             "kb_version": self.kb_version,
         }
-        for k, v in self.extra:
-            d.setdefault(k, v)
+        if self.extra:  # source fields (ip, mac, ports of a scanned host) go right after the id
+            d = {"id": d.pop("id"), **dict(self.extra), **d}
         return d

@@ -12,12 +12,15 @@ import re
 _NEGATIVE_PHRASE = re.compile(
     r"(?:compatible\s+with|works\s+with|for\s+use\s+with|replacement\s+for|replaces|alternative\s+to|"
     r"instead\s+of|not\s+(?:a\s+)?|non[-\s]|unlike|competitors?|vs\.?|versus|adapter\s+for|mount\s+for|"
-    r"bracket\s+for|fits|for|with)(?=\s|$)",
+    r"bracket\s+for|fits|for|with|e\.\s?g\.?|such\s+as|including|like|supports?|reads|e\.g)(?=[\s,:]|$)",
     re.I,
 )
+# a phrase reaches a mention a few words later in the same clause ("for Hikvision DS-2CD cameras and EZVIZ")
+_SAME_CLAUSE = re.compile(r"^[^.;|()\[\],:]*$")
 # what may stand between such a phrase and the mention: other names in a list ("Hikvision, Dahua and")
-_NAME = r"(?:all\s+|most\s+|the\s+)?[\w.\-]+(?:\s+[\w.\-]+)?"
-_LIST_BETWEEN = re.compile(rf"^(?:\s*{_NAME}\s*(?:,|/|&|\+|\band\b|\bor\b))*\s*(?:{_NAME}\s*)?$", re.I)
+# list items look like names: capitalised words ("Hikvision, Dahua and"), not "8 cameras,"
+_NAME = r"(?:(?i:all|most|the)\s+)?[A-Z][\w.\-]*(?:\s+[A-Z0-9][\w.\-]*)?"
+_LIST_BETWEEN = re.compile(rf"^(?:\s*{_NAME}\s*(?:,|/|&|\+|\b(?i:and|or)\b))*\s*(?:{_NAME}\s*)?$")
 _NEGATIVE_AFTER = re.compile(r"[\s\-]*(compatible|compliant|style|type|replacement|alternative)\b", re.I)
 
 
@@ -27,5 +30,8 @@ def negated(text: str, start: int, end: int) -> bool:
         return True
     before = text[max(0, start - 80) : start]
     for m in reversed(list(_NEGATIVE_PHRASE.finditer(before))):
-        return bool(_LIST_BETWEEN.match(before[m.end() :]))
+        between = before[m.end() :]
+        if _LIST_BETWEEN.match(between):
+            return True
+        return bool(_SAME_CLAUSE.match(between)) and len(between.split()) <= 4
     return False

@@ -62,6 +62,20 @@ SURVEILLANCE = frozenset(
 )
 
 
+def _same_family(a: NameHit, b: NameHit | None, kb: KnowledgeBase) -> bool:
+    """Do two names denote the same company (a brand and its owner count as one)?"""
+    if b is None:
+        return False
+
+    def fam(h: NameHit) -> str:
+        if h.kind == "brand":
+            br = kb.brands[h.id]
+            return br.owner or f"brand:{br.id}"
+        return h.id
+
+    return fam(a) == fam(b)
+
+
 def step(strength: str, by: int) -> str:
     """Move a strength up (by > 0) or down the ladder, staying on it."""
     i = LADDER.index(strength) + by
@@ -136,9 +150,9 @@ class CompiledKB:
     def _brand_evidence(self, hit: NameHit, f: Facet, fx: Findings, via: str) -> None:
         """Evidence from a name that denotes a KB brand, entity or member."""
         kb = self.kb
-        down = -1 if via == "text" else 0
+        down = {"text": -1, "other-text": -2}.get(via, 0)
         # a catalog row's brand column and its description are one source, not two
-        group = "name.catalog" if via in ("label", "text") else f"name.{via}"
+        group = "name.catalog" if via in ("label", "text", "other-text") else f"name.{via}"
         if hit.kind == "entity":
             e = kb.entities[hit.id]
             s = _BY_CONF[e.confidence] if e.covered else step(_BY_CONF[e.confidence], -1)
@@ -366,13 +380,19 @@ class CompiledKB:
                 for hit in self.brands.in_text(f.value):
                     brand_facets.append((f, hit))
             self._rule_evidence(f, fx)
+        labelled = any(f.field == "brand" for f, _ in brand_facets)
         for f, maybe in brand_facets:
             if f.field == "brand" and fx.label_brand is None:
                 fx.label_brand = maybe.name if maybe else f.value.strip()
                 fx.label_hit = maybe
+        for f, maybe in brand_facets:
             if maybe is None:
                 continue
             via = "label" if f.field == "brand" else ("device" if f.field == "device.manufacturer" else "text")
+            if via == "text" and labelled and not _same_family(maybe, fx.label_hit, self.kb):
+                # the brand column names the item; another company named in its text is weaker still
+                # (it may be what the item fits or replaces, though "compatible with" was caught above)
+                via = "other-text"
             if maybe.how == "fuzzy":
                 fx.notes.append(f"'{f.value}' read as {maybe.name} (fuzzy match {maybe.score:.0f}%)")
             self._brand_evidence(maybe, f, fx, via)

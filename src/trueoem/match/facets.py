@@ -37,6 +37,9 @@ _TITLE = re.compile(rb"<title[^>]*>(.{0,512}?)</title", re.I | re.S)
 _REALM = re.compile(r'realm\s*=\s*"([^"]{0,256})"|realm\s*=\s*([^\s,]{1,256})', re.I)
 _XML_LEAF = re.compile(r"<(?:[\w.\-]+:)?([\w.\-]+)(?:\s[^<>]{0,512})?>([^<>]{0,512})</(?:[\w.\-]+:)?\1\s*>")
 _XMLNS = re.compile(r'xmlns(?::[\w.\-]+)?\s*=\s*"([^"]{1,256})"')
+# keys of Dahua magicBox getSystemInfo/getDeviceType answers (FACTS.md 8.2): a plain-text body with
+# one of them is read as that answer, not any page that happens to contain "version=1.0"
+_DAHUA_KEYS = re.compile(r"^(?:deviceType|updateSerial|updateSerialCloudUpgrade|processor|hardwareVersion)=", re.M)
 _KV_LINE = re.compile(r"^\s*([A-Za-z][\w.\[\]\- ]{0,63}?)\s*[=:]\s*(.*?)\s*$")
 
 
@@ -351,7 +354,7 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
             obj = coerce_structure(b)
             for k, v in flatten(obj) if obj is not None else ():
                 _std(out, k, v)
-        elif "=" in b[:256] and "\n" in b and "<" not in b[:256]:  # a Dahua CGI answer as a body
+        elif "<" not in b[:256] and _DAHUA_KEYS.search(b[:4096]):  # a Dahua CGI answer as a body
             _document(out, "dahua", kv_lines(b))
 
 

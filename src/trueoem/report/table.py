@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -54,19 +53,21 @@ class Summary:
         )
 
 
-def results_table(results: Iterable[Result], summary: Summary, max_rows: int = 5000) -> Table:
+def results_table(results: Iterable[Result], total: int | None = None, max_rows: int = 5000) -> Table:
     """A table of results (device-provided text is escaped: it is never Rich markup)."""
     t = Table(show_lines=False, header_style="bold")
-    for col in ("id", "verdict", "conf", "label brand", "true OEM", "white-label", "model", "why"):
+    rows = list(results)[:max_rows]
+    scan = bool(rows) and any(k == "ip" for k, _ in rows[0].template.extra)
+    cols = ["id", "verdict", "conf", "label brand", "true OEM", "white-label", "model", "why"]
+    if scan:
+        cols[1:1] = ["mac", "ports"]
+    for col in cols:
         t.add_column(col, overflow="fold")
-    for n, r in enumerate(results):
+    for r in rows:
         a = r.template
-        summary.add(a)
-        if n >= max_rows:
-            continue
         top = next((e for e in a.evidence if e.weight > 0), None)
         why = f"{top.rule}: {top.matched}" if top else (a.notes[0] if a.notes else "")
-        t.add_row(
+        cells = [
             escape(r.id),
             f"[{STYLE[a.verdict]}]{a.verdict.value}[/]",
             f"{a.confidence:.2f}" if a.verdict != Verdict.UNKNOWN else "",
@@ -75,9 +76,14 @@ def results_table(results: Iterable[Result], summary: Summary, max_rows: int = 5
             "yes" if a.white_label else "",
             escape(a.model or ""),
             escape(why[:90]),
-        )
-    if summary.total > max_rows:
-        t.caption = f"first {max_rows} of {summary.total} rows shown; use --format jsonl for all"
+        ]
+        if scan:
+            extra = dict(a.extra)
+            ports = extra.get("ports") or []
+            cells[1:1] = [escape(str(extra.get("mac") or "")), escape(",".join(str(p) for p in ports))]  # type: ignore[attr-defined]
+        t.add_row(*cells)
+    if total is not None and total > len(rows):
+        t.caption = f"first {len(rows)} of {total} rows shown; use --format jsonl for all"
     return t
 
 
@@ -112,7 +118,3 @@ def explain(a: Attribution) -> str:
         lines.append(f"  platform: {', '.join(a.platform)}")
     lines.append(f"  knowledge base {a.kb_version}")
     return "\n".join(lines)
-
-
-def print_table(console: Console, results: Iterable[Result], summary: Summary) -> None:
-    console.print(results_table(results, summary))

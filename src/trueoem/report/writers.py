@@ -1,12 +1,15 @@
-"""Machine formats: JSON Lines, JSON, CSV. Streaming, with serialisation shared between assets
-whose attribution is the same (see :mod:`trueoem.screen`)."""
+"""Machine formats: JSON Lines, JSON, CSV, streamed one result at a time.
+
+Writers are push-style (``write(result)`` then ``close()``) so that a catalog loop and a scan's
+per-host callback can both feed them. Serialisation is shared between assets whose attribution is
+the same object (see :mod:`trueoem.screen`).
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
-from typing import IO
+from typing import IO, Any
 
 from trueoem.model import Attribution
 from trueoem.screen import Result
@@ -32,54 +35,75 @@ class _Cache:
     """Serialised templates, keyed by identity (the entry keeps the template alive)."""
 
     def __init__(self, limit: int = 100_000) -> None:
-        self.d: dict[int, tuple[Attribution, object]] = {}
+        self.d: dict[int, tuple[Attribution, Any]] = {}
         self.limit = limit
 
-    def get(self, t: Attribution) -> object | None:
+    def get(self, t: Attribution) -> Any:
         e = self.d.get(id(t))
         return e[1] if e is not None and e[0] is t else None
 
-    def put(self, t: Attribution, v: object) -> None:
+    def put(self, t: Attribution, v: Any) -> None:
         if len(self.d) >= self.limit:
             self.d.clear()
         self.d[id(t)] = (t, v)
 
 
-def write_jsonl(results: Iterable[Result], out: IO[str]) -> None:
+class Writer:
+    """Base: ``write`` each result, then ``close``."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.cache = _Cache()
+
+    def _rest(self, t: Attribution) -> str:
+        rest = self.cache.get(t)
+        if rest is None:
+            d = t.as_dict()
+            d.pop("id")
+            rest = json.dumps(d, ensure_ascii=False)[1:]
+            self.cache.put(t, rest)
+        return str(rest)
+
+    def write(self, r: Result) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class JsonlWriter(Writer):
     """One JSON object per line, ``id`` first."""
-    cache = _Cache()
-    for r in results:
-        rest = cache.get(r.template)
-        if rest is None:
-            d = r.template.as_dict()
-            d.pop("id")
-            rest = json.dumps(d, ensure_ascii=False)[1:]
-            cache.put(r.template, rest)
-        out.write('{"id": ' + json.dumps(r.id, ensure_ascii=False) + (", " + str(rest) if rest != "}" else "}") + "\n")
+
+    def write(self, r: Result) -> None:
+        rest = self._rest(r.template)
+        self.out.write('{"id": ' + json.dumps(r.id, ensure_ascii=False) + (", " + rest if rest != "}" else "}") + "\n")
 
 
-def write_json(results: Iterable[Result], out: IO[str], summary: dict[str, object] | None = None) -> None:
-    """A JSON document: ``{"results": [...], "summary": {...}}``, streamed."""
-    out.write('{"schema_version": 1, "results": [\n')
-    first = True
-    cache = _Cache()
-    for r in results:
-        rest = cache.get(r.template)
-        if rest is None:
-            d = r.template.as_dict()
-            d.pop("id")
-            rest = json.dumps(d, ensure_ascii=False)[1:]
-            cache.put(r.template, rest)
-        out.write(("" if first else ",\n") + '{"id": ' + json.dumps(r.id, ensure_ascii=False) + ", " + str(rest))
-        first = False
-    out.write("\n]")
-    if summary is not None:
-        out.write(', "summary": ' + json.dumps(summary, ensure_ascii=False))
-    out.write("}\n")
+class JsonWriter(Writer):
+    """A JSON document ``{"schema_version": 1, "results": [...], "summary": {...}}``."""
+
+    def __init__(self, out: IO[str]) -> None:
+        super().__init__(out)
+        self.first = True
+        self.summary: dict[str, object] | None = None
+        out.write('{"schema_version": 1, "results": [\n')
+
+    def write(self, r: Result) -> None:
+        rest = self._rest(r.template)
+        sep = "" if self.first else ",\n"
+        self.out.write(sep + '{"id": ' + json.dumps(r.id, ensure_ascii=False) + (", " + rest if rest != "}" else "}"))
+        self.first = False
+
+    def close(self) -> None:
+        self.out.write("\n]")
+        if self.summary is not None:
+            self.out.write(', "summary": ' + json.dumps(self.summary, ensure_ascii=False))
+        self.out.write("}\n")
+        super().close()
 
 
 def csv_row(a: Attribution, rid: str) -> list[str]:
-    """One CSV row; evidence as ``rule->claim`` joined with ``; ``."""
+    """One CSV row; evidence as ``rule->claim [matched]`` joined with ``; ``."""
     ev = "; ".join(f"{e.rule}->{e.claim} [{e.matched}]" for e in a.evidence if e.weight > 0)
     return [
         rid,
@@ -98,15 +122,35 @@ def csv_row(a: Attribution, rid: str) -> list[str]:
     ]
 
 
-def write_csv(results: Iterable[Result], out: IO[str]) -> None:
-    """CSV with a header row."""
-    w = csv.writer(out)
-    w.writerow(CSV_COLUMNS)
-    cache = _Cache()
-    for r in results:
-        row = cache.get(r.template)
+class CsvWriter(Writer):
+    """CSV with a header row (plus the ``extra`` columns of the first result, e.g. ip, mac, ports)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        super().__init__(out)
+        self.w = csv.writer(out)
+        self.extra: list[str] | None = None
+
+    def write(self, r: Result) -> None:
+        if self.extra is None:
+            self.extra = [k for k, _ in r.template.extra]
+            self.w.writerow([*CSV_COLUMNS, *self.extra])
+        row = self.cache.get(r.template)
         if row is None:
             row = csv_row(r.template, "")
-            cache.put(r.template, row)
-        assert isinstance(row, list)
-        w.writerow([r.id, *row[1:]])
+            extra = dict(r.template.extra)
+            row += [_cell(extra.get(k)) for k in self.extra]
+            self.cache.put(r.template, row)
+        self.w.writerow([r.id, *row[1:]])
+
+    def close(self) -> None:
+        if self.extra is None:
+            self.w.writerow(CSV_COLUMNS)
+        super().close()
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list | tuple):
+        return " ".join(str(x) for x in v)
+    return str(v)

@@ -129,15 +129,22 @@ class Scanner:
         self._interrupted: list[HostResult] = []
         self._ssl = tls_probe.client_context()
         self.connections = 0
+        # Hosts share the rate limit, and a host's time cap counts the time it waits for a slot: so
+        # start no more hosts at once than the rate can serve within the cap (about one connection
+        # per port plus a dozen probe connections per host, with a factor 2 of headroom).
+        per_host = len(self.ports) + 12
+        served = int(self.options.max_rate * self.options.host_timeout / (2 * per_host))
+        self.hosts_in_flight = max(1, min(self.options.hosts_in_flight, served))
 
     def interrupted(self) -> list[HostResult]:
         """Partial results of hosts that were in progress when the scan was cancelled."""
         return list(self._interrupted)
 
     async def _open(
-        self, ip: str, port: int, tls: bool, timeout: float
+        self, ip: str, port: int, tls: bool, timeout: float, acquire: bool = True
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        await self._limiter.acquire()
+        if acquire:
+            await self._limiter.acquire()
         self.connections += 1
         ctx: ssl.SSLContext | None = self._ssl if tls else None
         return await asyncio.wait_for(
@@ -167,11 +174,18 @@ class Scanner:
             return True
 
     async def _run_probe(self, ip: str, port: int, probe: Probe, tls: bool) -> ProbeOutput:
+        first = True
+
         async def connect(use_tls: bool) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-            return await self._open(ip, port, use_tls, self.options.connect_timeout)
+            nonlocal first
+            acquire, first = not first, False
+            return await self._open(ip, port, use_tls, self.options.connect_timeout, acquire=acquire)
 
         runner = _RUNNERS[probe.transport]
         async with self._conn:
+            # the first connection's rate slot is taken before the probe's own clock starts, so a
+            # scan paced slowly by --max-rate does not time its probes out while they queue
+            await self._limiter.acquire()
             try:
                 return await runner(connect, ip, port, tls, probe, self.limits)
             except (OSError, TimeoutError, ssl.SSLError, ValueError, EOFError) as exc:  # a defect, not the device
@@ -224,7 +238,7 @@ class Scanner:
         exhausted = False
         try:
             while True:
-                while not exhausted and len(pending) < self.options.hosts_in_flight:
+                while not exhausted and len(pending) < self.hosts_in_flight:
                     ip = next(it, None)
                     if ip is None:
                         exhausted = True

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trueoem.match.engine import CompiledKB
@@ -68,10 +68,22 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
-        """Open (creating and migrating to head) the store at ``url``; None is the default SQLite file."""
-        store = cls(make_engine(url or default_url()))
+        """Open (creating and migrating to head) the store at ``url``; None is the default SQLite file.
+
+        Raises :class:`StoreError` for a malformed URL or a database that cannot be reached, and
+        :class:`~trueoem.store.migrate.MigrationError` for one written by a newer trueoem.
+        """
+        try:
+            store = cls(make_engine(url or default_url()))
+        except (ArgumentError, NoSuchModuleError, ValueError) as e:
+            raise StoreError(f"not a database URL: {url!r} ({e})") from None
         if migrate:
-            upgrade(store.engine)
+            try:
+                upgrade(store.engine)
+            except OperationalError as e:
+                store.close()
+                where = store.engine.url.render_as_string(hide_password=True)
+                raise StoreError(f"cannot open the store at {where}: {str(e.orig).strip().splitlines()[0]}") from None
         return store
 
     def close(self) -> None:

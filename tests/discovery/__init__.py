@@ -1,0 +1,1 @@
+"""UDP discovery tests: emulated devices in a network namespace this test suite creates."""
