@@ -417,6 +417,13 @@ def scan(
             ports_t = parse_ports(ports)
         except (TargetError, ValueError, OSError) as exc:
             raise _die(str(exc)) from None
+    if interface:
+        from trueoem.sources.discovery import DiscoveryError, resolve_interface
+
+        try:
+            resolve_interface(interface)
+        except DiscoveryError as exc:
+            raise _die(f"--interface {interface}: {exc}") from None
     max_rate = 200.0 if max_rate is None else max_rate
     intensity = 2 if intensity is None else intensity
     timeout = 5.0 if timeout is None else timeout
