@@ -174,3 +174,38 @@ def test_check_save_then_rescore(tmp_path: Path) -> None:
     r = runner.invoke(app, ["rescore", "--db", db, "--kb", str(overlay), "-f", "jsonl"])
     verdicts = sorted(x["verdict"] for x in _records(r.stdout))
     assert verdicts == ["covered", "covered"]
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_results(fleet: dict[str, Device], tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/c.db"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "trueoem",
+        "scan",
+        "127.33.0.0/27",
+        "--max-rate",
+        "40",
+        "--timeout",
+        "2",
+        "--db",
+        db,
+        "-f",
+        "jsonl",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    assert first.startswith("{")
+    proc.send_signal(signal.SIGINT)
+    out, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 130, errs
+    assert "Traceback" not in errs and "--resume" in errs
+    from trueoem.store import Store
+
+    with Store.open(db) as store:
+        stored = {a.last_ip for a in store.iter_assets()}
+        assert json.loads(first)["ip"] in stored
+        last = store.scans("scan")[0]
+        assert last.status == "interrupted" and store.pending_targets(last.id)
