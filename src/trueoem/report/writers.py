@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from typing import IO, Any
 
 from trueoem.model import Attribution
@@ -34,7 +35,7 @@ CSV_COLUMNS = (
 class _Cache:
     """Serialised templates, keyed by identity (the entry keeps the template alive)."""
 
-    def __init__(self, limit: int = 100_000) -> None:
+    def __init__(self, limit: int = 20_000) -> None:
         self.d: dict[int, tuple[Attribution, Any]] = {}
         self.limit = limit
 
@@ -71,12 +72,20 @@ class Writer:
         self.out.flush()
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:#/\- ]*")
+
+
+def _json_str(s: str) -> str:
+    """``json.dumps`` of a string, without its cost for plain ids (row numbers, IPs)."""
+    return f'"{s}"' if _PLAIN_ID.fullmatch(s) else json.dumps(s, ensure_ascii=False)
+
+
 class JsonlWriter(Writer):
     """One JSON object per line, ``id`` first."""
 
     def write(self, r: Result) -> None:
         rest = self._rest(r.template)
-        self.out.write('{"id": ' + json.dumps(r.id, ensure_ascii=False) + (", " + rest if rest != "}" else "}") + "\n")
+        self.out.write('{"id": ' + _json_str(r.id) + (", " + rest if rest != "}" else "}") + "\n")
 
 
 class JsonWriter(Writer):
