@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 
 from trueoem.attribute import attribute
 from trueoem.match.engine import CompiledKB
-from trueoem.model import Asset, Attribution
+from trueoem.match.facets import normalise_mac
+from trueoem.model import Asset, Attribution, Observation
 
-MEMO_MAX = 200_000
+MEMO_MAX = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +40,24 @@ class Screener:
         self.memo: dict[tuple[tuple[str, str, str], ...], Attribution] = {}
         self.memo_max = memo_max
 
+    def _key_value(self, o: Observation) -> str:
+        """The part of an observation's value the attribution depends on.
+
+        A MAC address matters only by the registry block it falls in (its evidence shows only that
+        prefix), so rows of one product line with unique MACs share one attribution.
+        """
+        if o.kind == "mac":
+            n = normalise_mac(o.value)
+            if n is not None:
+                return "mac:" + self.ckb.oui.block(n)
+        return o.value
+
     def one(self, asset: Asset) -> Result:
         """The result for one asset."""
-        key = tuple(sorted((o.kind, o.value, o.source) for o in asset.observations))
+        # input order is part of the key (a reordered row is a miss, never a wrong hit)
+        key = tuple(
+            [(o.kind, self._key_value(o) if o.kind == "mac" else o.value, o.source) for o in asset.observations]
+        )
         t = self.memo.get(key)
         if t is None:
             if len(self.memo) >= self.memo_max:

@@ -74,8 +74,11 @@ def verify_rule(rule: Rule, ckb: CompiledKB, report: Report) -> None:
                 report.failures.append(f"{rule.id}: example expects {k!r} but the pattern has no such group")
             elif got != v:
                 report.failures.append(f"{rule.id}: example {value[:60]!r} extracts {k}={got!r}, expected {v!r}")
+        indexed = ckb.rules.match(fld, value)
+        if not any(x.rule.id == rule.id for x in indexed):
+            report.failures.append(f"{rule.id}: example {value[:60]!r} matches but the index's prefilter misses it")
         if rule.claim.oem:
-            for other in ckb.rules.match(fld, value):
+            for other in indexed:
                 o = other.rule
                 if o.id != rule.id and o.claim.oem and o.claim.oem != rule.claim.oem:
                     report.failures.append(

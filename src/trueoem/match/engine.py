@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from trueoem.kb.loader import KnowledgeBase
 from trueoem.kb.schema import STRENGTH_LLR, Relation
@@ -44,6 +45,23 @@ _CATEGORY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _IDENTITY_FIELDS = frozenset({"model", "serial", "text", "device.name", "http.title"})
+# one pass for all category words: the first alternative that matches wins, as listed above
+_CATEGORY_RX = re.compile("|".join(f"(?P<c{i}>{rx.pattern})" for i, (_cat, rx) in enumerate(_CATEGORY_WORDS)), re.I)
+
+
+@lru_cache(maxsize=65536)
+def category_of(value: str) -> str | None:
+    """The device category words in ``value`` name (the first in priority order), or None."""
+    best: tuple[int, str] | None = None
+    for m in _CATEGORY_RX.finditer(value):
+        i = int(m.lastgroup[1:]) if m.lastgroup else 0
+        if best is None or i < best[0]:
+            best = (i, _CATEGORY_WORDS[i][0])
+            if i == 0:
+                break
+    return best[1] if best else None
+
+
 SURVEILLANCE = frozenset(
     {
         "camera",
@@ -291,7 +309,7 @@ class CompiledKB:
                 )
 
     def _mac_evidence(self, f: Facet, fx: Findings) -> None:
-        hit = self.oui.lookup(f.value)
+        hit = self.oui.lookup(f.value[:9])  # at most 36 bits decide; the cache stays small
         if hit is None:
             return
         if not hit.target:
@@ -372,10 +390,9 @@ class CompiledKB:
             if fld == "date":
                 continue
             if fld in ("text", "model", "device.name", "http.title"):
-                for cat, rx in _CATEGORY_WORDS:
-                    if rx.search(f.value):
-                        fx.categories.append(cat)
-                        break
+                cat = category_of(f.value)
+                if cat:
+                    fx.categories.append(cat)
             if fld == "text" or fld == "device.name" or fld == "http.title":
                 for hit in self.brands.in_text(f.value):
                     brand_facets.append((f, hit))

@@ -53,6 +53,17 @@ class OuiIndex:
             self._table = dict(self._rows())
         return self._table
 
+    def block(self, mac: str) -> str:
+        """The prefix that decides :meth:`lookup` for ``mac`` ("" when no block is known): cheap."""
+        if len(mac) >= 2 and int(mac[1], 16) & 2:
+            return mac[:6]
+        table, pinned = self.table(), self._kb.oui_assignments
+        for n in (9, 7, 6):
+            p = mac[:n]
+            if len(p) == n and (p in pinned or p in table):
+                return p
+        return ""
+
     def _map_org(self, org: str) -> tuple[str, str, str, str, str]:
         for rx, kind, target, source, conf in self._patterns:
             if rx.search(org):
@@ -60,8 +71,8 @@ class OuiIndex:
         return "", "", "", "", ""
 
     def _lookup(self, mac: str) -> OuiHit | None:
-        """``mac``: 6 to 12 upper-case hex digits."""
-        if len(mac) >= 2 and int(mac[1], 16) & 2 and len(mac) == 12:
+        """``mac``: 6 to 12 upper-case hex digits (only the first 9 matter: look up ``mac[:9]``)."""
+        if len(mac) >= 2 and int(mac[1], 16) & 2:
             return OuiHit(mac[:6], "(locally administered address)", "", "", "", "IEEE 802 U/L bit", "high")
         for n in (9, 7, 6):
             if len(mac) < n:

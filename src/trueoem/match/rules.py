@@ -22,7 +22,7 @@ from trueoem.kb.schema import Rule
 _p: Any = importlib.import_module("re._parser")
 _c: Any = importlib.import_module("re._constants")
 
-MIN_LITERAL = 3
+MIN_LITERAL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class CompiledRule:
 
     rule: Rule
     regex: re.Pattern[str]
-    literal: str  # lower-cased required literal, "" when none
+    literals: frozenset[str]  # lower-cased; one of them occurs in every match (empty: no prefilter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,49 +43,72 @@ class RuleMatch:
     groups: tuple[tuple[str, str], ...]
 
 
-def _runs(items: object, ignore_case: bool) -> list[str]:
-    """Literal runs of a parsed regex sequence that every match must contain."""
-    runs: list[str] = []
+Requirement = frozenset[str]  # any one of these literals must occur in a match
+
+
+def _requirements(items: object) -> list[Requirement]:
+    """What every match of a parsed regex sequence must contain: a list of any-of literal sets.
+
+    A run of plain characters is a requirement of one literal; an alternation whose every branch
+    has a requirement gives the set of each branch's best literal (any one must occur).
+    """
+    reqs: list[Requirement] = []
     cur: list[str] = []
 
     def flush() -> None:
         if cur:
-            runs.append("".join(cur))
+            reqs.append(frozenset(["".join(cur)]))
             cur.clear()
 
     for op, av in items:  # type: ignore[attr-defined]
         if op is _c.LITERAL:
             cur.append(chr(av))
-        elif op is _c.SUBPATTERN:
-            sub = av[-1]
-            flush()
-            if not any(o is _c.BRANCH for o, _ in sub):
-                runs.extend(_runs(sub, ignore_case))
-        elif op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
-            flush() if op is not _c.AT else None
-        elif op is _c.MAX_REPEAT or op is _c.MIN_REPEAT:
-            lo, _hi, sub = av
-            flush()
-            if lo >= 1:
-                inner = _runs(sub, ignore_case)
-                runs.extend(inner)
-        else:
-            flush()
+            continue
+        if op is _c.AT:  # ^, $, \b: zero-width, a run goes on across them
+            continue
+        flush()
+        if op is _c.SUBPATTERN:
+            reqs.extend(_requirements(av[-1]))
+        elif op is _c.BRANCH:
+            alts: set[str] = set()
+            for branch in av[1]:
+                sub = _requirements(branch)
+                if not sub:
+                    alts = set()
+                    break
+                alts.update(_best(sub))
+            if alts:
+                reqs.append(frozenset(alts))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            reqs.extend(_requirements(av[2]))
     flush()
-    return runs
+    return reqs
 
 
-def required_literal(pattern: str, ignore_case: bool) -> str:
-    """The longest literal every match of ``pattern`` contains (lower-cased), or ""."""
+def _best(reqs: list[Requirement]) -> Requirement:
+    """The most selective requirement: the one whose shortest literal is longest."""
+    return max(reqs, key=lambda r: (min(len(x) for x in r), -len(r)))
+
+
+def required_literals(pattern: str, ignore_case: bool) -> Requirement:
+    """Literals (lower-cased) one of which every match of ``pattern`` contains; empty when none."""
     try:
         parsed = _p.parse(pattern, re.I if ignore_case else 0)
     except re.error:
-        return ""
-    if parsed.state.flags & re.I:
-        ignore_case = True
-    runs = _runs(parsed, ignore_case)
-    best = max(runs, key=len, default="")
-    return best.lower() if len(best) >= MIN_LITERAL else ""
+        return frozenset()
+    reqs = _requirements(parsed)
+    if not reqs:
+        return frozenset()
+    best = _best(reqs)
+    if min(len(x) for x in best) < MIN_LITERAL:
+        return frozenset()
+    return frozenset(x.lower() for x in best)
+
+
+def required_literal(pattern: str, ignore_case: bool) -> str:
+    """The single literal every match contains (for a one-literal requirement), else ""."""
+    req = required_literals(pattern, ignore_case)
+    return next(iter(req)) if len(req) == 1 else ""
 
 
 class RuleIndex:
@@ -95,19 +118,31 @@ class RuleIndex:
         self.by_field: dict[str, list[CompiledRule]] = {}
         for rule in sorted(rules, key=lambda r: r.id):
             flags = re.I if rule.ignore_case else 0
-            cr = CompiledRule(rule, re.compile(rule.pattern, flags), required_literal(rule.pattern, rule.ignore_case))
+            cr = CompiledRule(rule, re.compile(rule.pattern, flags), required_literals(rule.pattern, rule.ignore_case))
             for f in rule.fields:
                 self.by_field.setdefault(f, []).append(cr)
         self._literals: dict[str, list[tuple[str, list[CompiledRule]]]] = {}
         self._always: dict[str, list[CompiledRule]] = {}
+        self._scan: dict[str, re.Pattern[str]] = {}
+        self._by_lit: dict[str, dict[str, list[CompiledRule]]] = {}
         for f, crs in self.by_field.items():
             groups: dict[str, list[CompiledRule]] = {}
             for cr in crs:
-                if cr.literal:
-                    groups.setdefault(cr.literal, []).append(cr)
+                if cr.literals:
+                    for lit in cr.literals:
+                        groups.setdefault(lit, []).append(cr)
                 else:
                     self._always.setdefault(f, []).append(cr)
             self._literals[f] = sorted(groups.items())
+            if groups:
+                # One scan finds every literal present: a zero-width lookahead tries the (longest
+                # first) alternatives at each position, and a found literal also stands for the
+                # shorter literals that are its prefixes (the alternation reports only one per spot).
+                lits = sorted(groups, key=lambda x: (-len(x), x))
+                self._scan[f] = re.compile("(?=(" + "|".join(re.escape(x) for x in lits) + "))")
+                self._by_lit[f] = {
+                    lit: [cr for other in lits if lit.startswith(other) for cr in groups[other]] for lit in lits
+                }
         self.match = lru_cache(maxsize=131072)(self._match)
 
     @property
@@ -122,12 +157,14 @@ class RuleIndex:
             return ()
         low = value.lower()
         out: list[RuleMatch] = []
-        cands: list[CompiledRule] = list(always)
-        if lits:
-            for lit, crs in lits:
-                if lit in low:
-                    cands.extend(crs)
-        for cr in cands:
+        cands: dict[str, CompiledRule] = {cr.rule.id: cr for cr in always}
+        scan = self._scan.get(field)
+        if scan is not None:
+            by_lit = self._by_lit[field]
+            for found in set(scan.findall(low)):
+                for cr in by_lit[found]:
+                    cands[cr.rule.id] = cr
+        for cr in cands.values():
             m = cr.regex.search(value)
             if m:
                 groups = tuple((k, v) for k, v in m.groupdict().items() if v)

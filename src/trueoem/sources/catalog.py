@@ -17,6 +17,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from trueoem.model import Asset, Observation
@@ -277,21 +278,29 @@ def detect_format(path: Path) -> str:
 def _cells_to_asset(values: list[str], mapping: dict[int, str], rowno: int, name: str, warn: list[str]) -> Asset:
     obs: list[Observation] = []
     rid = ""
-    src = f"{name}:{rowno}"
+    n = len(values)
     for i, field in mapping.items():
-        if i >= len(values):
+        if i >= n:
             continue
-        v = values[i].strip()
-        if not v:
+        v = values[i]
+        if not v or v.isspace():
             continue
+        v = v.strip()
         if len(v) > MAX_FIELD:
-            warn.append(f"{src}: a {field} cell of {len(v)} characters was cut to {MAX_FIELD}")
+            warn.append(f"{name}:{rowno}: a {field} cell of {len(v)} characters was cut to {MAX_FIELD}")
             v = v[:MAX_FIELD]
         if field == "id":
             rid = rid or v
             continue
-        obs.append(Observation(_KIND[field], v, src))
+        # the source names the file and column, not the row: equal rows then share their
+        # attribution (the row is the asset's id; problems are reported with file:row)
+        obs.append(Observation(_KIND[field], v, _source(name, field)))
     return Asset(rid or str(rowno), tuple(obs))
+
+
+@lru_cache(maxsize=1024)
+def _source(name: str, field: str) -> str:
+    return f"{name}:{field}"
 
 
 def _no_columns(path: Path, headers: list[str]) -> SourceError:

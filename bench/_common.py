@@ -1,0 +1,112 @@
+"""Shared helpers of the benchmarks: the machine, one-core pinning, peak memory, the naive baseline."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import re
+import resource
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+if str(ROOT / "bench") not in sys.path:
+    sys.path.insert(0, str(ROOT / "bench"))
+
+
+def pin_one_core() -> int | None:
+    """Pin this process (and the children it starts afterwards) to one CPU; the CPU, or None."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    cpu = cpus[-1]
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports ru_maxrss in KiB)."""
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return r / 1024 if sys.platform != "darwin" else r / 1024 / 1024
+
+
+def cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    m = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+    return m.group(1).strip() if m else platform.machine()
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on."""
+    from trueoem import __version__
+    from trueoem.kb.loader import load_kb
+
+    kb = load_kb()
+    return {
+        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "trueoem": __version__,
+        "kb_rules": kb.rule_count,
+        "kb_version": kb.version,
+    }
+
+
+def naive_regexes(ckb: object) -> list[object]:
+    """Every rule's compiled regex once, in rule-id order: what nmap/recog try against a banner."""
+    seen: set[str] = set()
+    out = []
+    for crs in ckb.rules.by_field.values():  # type: ignore[attr-defined]
+        for cr in crs:
+            if cr.rule.id not in seen:
+                seen.add(cr.rule.id)
+                out.append(cr)
+    out.sort(key=lambda cr: cr.rule.id)
+    return [cr.regex for cr in out]
+
+
+def fmt_rate(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def screen_all(ckb: object, assets: object, out: object) -> int:
+    """Screen assets into ``out`` as the CLI does (Screener, verdict summary, JSON Lines writer); the count.
+
+    Works with the push-style ``JsonlWriter`` and with the older ``write_jsonl(results, out)``.
+    """
+    from trueoem.report.table import Summary
+    from trueoem.screen import Screener
+
+    screener = Screener(ckb)  # type: ignore[arg-type]
+    summary = Summary()
+    n = 0
+    try:
+        from trueoem.report.writers import JsonlWriter
+    except ImportError:  # the older pull-style API
+        from trueoem.report.writers import write_jsonl  # type: ignore[attr-defined]
+
+        def results():  # type: ignore[no-untyped-def]
+            nonlocal n
+            for a in assets:  # type: ignore[attr-defined]
+                r = screener.one(a)
+                summary.add(r.template)
+                n += 1
+                yield r
+
+        write_jsonl(results(), out)
+        return n
+    w = JsonlWriter(out)  # type: ignore[arg-type]
+    for a in assets:  # type: ignore[attr-defined]
+        r = screener.one(a)
+        summary.add(r.template)
+        w.write(r)
+        n += 1
+    w.close()
+    return n
