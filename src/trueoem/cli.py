@@ -545,6 +545,216 @@ def rescore(
     )
 
 
+class ImportFormat(enum.StrEnum):
+    nmap = "nmap"
+    masscan = "masscan"
+    zgrab2 = "zgrab2"
+    shodan = "shodan"
+    censys = "censys"
+
+
+@app.command("import")
+def import_(
+    tool: Annotated[ImportFormat, typer.Argument(help="Which tool wrote the files.")],
+    files: Annotated[list[Path], typer.Argument(help="Files (gzip or not).")],
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+    fail_on: FailOpt = None,
+    kb: KbOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Read other tools' output (nmap XML, masscan, zgrab2, Shodan, Censys) into the store and attribute it."""
+    from trueoem.jobs import host_attribution
+    from trueoem.sources.imports import ImportFileError, read_import
+    from trueoem.store import AssetRecord
+
+    ckb = _compiled(kb)
+    store = _open_store(db)
+    scan_id = store.begin_scan("import", {"tool": tool.value, "files": [str(f) for f in files]}, ckb.kb.version)
+    warn: list[str] = []
+    failed: list[str] = []
+    out = _Output(fmt, output, fail_on, warn)
+    batch: list[AssetRecord] = []
+    interrupted = False
+    try:
+        for f in files:
+            try:
+                for rec in read_import(tool.value, f, warn):
+                    a = host_attribution(rec.ip, rec.mac, list(rec.ports), list(rec.observations), ckb)
+                    batch.append(AssetRecord(rec.observations, ip=rec.ip, mac=rec.mac, attribution=a))
+                    if len(batch) >= 500:
+                        store.record_many(scan_id, batch)
+                        batch = []
+                    out.write(Result(rec.ip, a))
+            except ImportFileError as exc:
+                failed.append(str(exc))
+                err.print(f"trueoem: {escape(str(exc))}", soft_wrap=True)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if batch:
+            store.record_many(scan_id, batch)
+        store.finish_scan(scan_id, "interrupted" if interrupted else "done")
+        store.close()
+        out.close(f"; stored as import {scan_id}")
+    if interrupted:
+        raise typer.Exit(130)
+    if failed:
+        raise typer.Exit(2)
+    if out.tripped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def pcap(
+    files: Annotated[list[Path], typer.Argument(help="Captures: pcap or pcapng, gzip or not.")],
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+    fail_on: FailOpt = None,
+    kb: KbOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Passive analysis of packet captures: who answered with what, attributed and stored like a scan."""
+    from trueoem.jobs import host_attribution
+    from trueoem.sources.pcap import read_pcap
+    from trueoem.store import AssetRecord
+
+    ckb = _compiled(kb)
+    store = _open_store(db)
+    scan_id = store.begin_scan("import", {"tool": "pcap", "files": [str(f) for f in files]}, ckb.kb.version)
+    warn: list[str] = []
+    out = _Output(fmt, output, fail_on, warn)
+    interrupted = False
+    try:
+        for f in files:
+            for h in read_pcap(f, warn):
+                hid = h.ip or h.mac or f.name
+                a = host_attribution(hid, h.mac, list(h.ports), list(h.observations), ckb)
+                store.record_many(scan_id, [AssetRecord(tuple(h.observations), ip=h.ip, mac=h.mac, attribution=a)])
+                out.write(Result(hid, a))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        store.finish_scan(scan_id, "interrupted" if interrupted else "done")
+        store.close()
+        out.close(f"; stored as import {scan_id}")
+    if interrupted:
+        raise typer.Exit(130)
+    if out.tripped:
+        raise typer.Exit(1)
+
+
+class ReportFormat(enum.StrEnum):
+    html = "html"
+    pdf = "pdf"
+    json = "json"
+    csv = "csv"
+    far = "far"
+    cyclonedx = "cyclonedx"
+
+
+@app.command()
+def report(
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.html,
+    output: OutOpt = None,
+    db: DbOpt = None,
+    scan_id: Annotated[
+        int | None, typer.Option("--scan", help="Only the assets seen by this scan/check/import.")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from", help="Report on a check/scan output file (JSON Lines) instead of the store."),
+    ] = None,
+    title: Annotated[str, typer.Option(help="Report title.")] = "trueoem report",
+    far_config: Annotated[
+        Path | None, typer.Option("--far-config", help="FAR 52.204-25 details (TOML/YAML): contract, supplier, ...")
+    ] = None,
+    contract_number: Annotated[str | None, typer.Option(help="FAR: contract number.")] = None,
+    supplier_name: Annotated[str | None, typer.Option(help="FAR: supplier name.")] = None,
+    dod: Annotated[bool, typer.Option("--dod", help="FAR: a DoD contract (report to DIBNet).")] = False,
+) -> None:
+    """Write a report: self-contained HTML, PDF, JSON, CSV, a FAR 52.204-25(d) draft, or a CycloneDX 1.6 HBOM."""
+    from trueoem.report.data import build_model, model_from_store
+
+    if from_file is not None:
+        try:
+            with from_file.open(encoding="utf-8", errors="replace") as fh:
+                records = []
+                for n, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        err.print(f"trueoem: {from_file}:{n}: malformed JSON ({exc.msg}); skipped")
+                        continue
+                    if isinstance(rec, dict) and "verdict" in rec:
+                        records.append(rec)
+        except OSError as exc:
+            raise _die(f"{from_file}: {exc.strerror or exc}") from None
+        model = build_model(records, title=title, source=str(from_file))
+    else:
+        store = _open_store(db)
+        model = model_from_store(store, scan_id=scan_id, title=title)
+        records = [a.record for a in store.latest_attributions(scan_id=scan_id)] if fmt in ("json", "csv") else []
+        store.close()
+    text: str | bytes
+    if fmt == ReportFormat.html:
+        from trueoem.report.html import render_html
+
+        text = render_html(model)
+    elif fmt == ReportFormat.pdf:
+        from trueoem.report.pdf import render_pdf
+
+        text = render_pdf(model)
+    elif fmt == ReportFormat.far:
+        from trueoem.report.far import FarConfigError, load_far_config, render_far
+
+        opts: dict[str, object] = {}
+        if contract_number:
+            opts["contract_number"] = contract_number
+        if supplier_name:
+            opts["supplier_name"] = supplier_name
+        if dod:
+            opts["dod"] = True
+        try:
+            text = render_far(model, load_far_config(far_config, **opts))
+        except (FarConfigError, OSError) as exc:
+            raise _die(f"FAR config: {exc}") from None
+    elif fmt == ReportFormat.cyclonedx:
+        from trueoem.report.cyclonedx import render_cyclonedx
+
+        text = render_cyclonedx(model)
+    elif fmt == ReportFormat.json:
+        text = json.dumps({"schema_version": 1, "results": records}, ensure_ascii=False, indent=1) + "\n"
+    else:
+        import csv as csvmod
+        import io
+
+        buf = io.StringIO()
+        w = csvmod.writer(buf)
+        cols = ["id", "ip", "verdict", "oem", "confidence", "label_brand", "white_label", "model", "legal_basis"]
+        w.writerow(cols)
+        for rec in records:
+            w.writerow(["" if rec.get(c) is None else rec.get(c) for c in cols])
+        text = buf.getvalue()
+    if output is None and isinstance(text, bytes):
+        raise _die("a PDF needs -o FILE")
+    try:
+        if output is None:
+            sys.stdout.write(str(text))
+        elif isinstance(text, bytes):
+            output.write_bytes(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _die(f"{output}: cannot write: {exc.strerror}") from None
+    if output:
+        err.print(
+            f"wrote {output}: {model.total} assets, {len(model.flagged)} covered or likely covered", soft_wrap=True
+        )
+
+
 @app.command()
 def explain(
     files: Annotated[list[Path] | None, typer.Argument(help="Catalog or record files to read assets from.")] = None,

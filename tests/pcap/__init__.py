@@ -1,0 +1,1 @@
+"""Tests of passive capture analysis (trueoem.sources.pcap)."""
