@@ -78,7 +78,6 @@ def test_report_pdf_and_from_file(tmp_path: Path) -> None:
 
 def test_pcap_command(tmp_path: Path) -> None:
     from scapy.utils import wrpcap
-
     from tests.pcap.gen import HIK_MAC, sadp_probe_match, udp_pkt
 
     cap = tmp_path / "c.pcap"
