@@ -88,6 +88,9 @@ def run_scan(
 
         neighbours = read_neighbours(interface)
 
+    empty: list[str] = []
+    last_flush = [time.monotonic()]
+
     def finish(r: HostResult) -> None:
         mac, dobs = discovered.pop(r.ip, (None, []))
         mac = mac or neighbours.get(r.ip)
@@ -99,7 +102,14 @@ def run_scan(
         if a is not None:
             store.record_asset(scan_id, ip=r.ip, mac=mac, observations=obs, attribution=a)
         if r.complete:  # only a finished host is done; a cut-off one is rescanned by --resume
-            store.mark_target(scan_id, r.ip, "done")
+            if a is not None:
+                store.mark_target(scan_id, r.ip, "done")  # before it is reported: a kill loses nothing
+            else:
+                empty.append(r.ip)  # nothing to report: marked in batches (a kill only rescans them)
+                if len(empty) >= 256 or time.monotonic() - last_flush[0] > 2.0:
+                    store.mark_targets(scan_id, empty)
+                    empty.clear()
+                    last_flush[0] = time.monotonic()
             totals.hosts_done += 1
         if a is not None:  # reported only once stored and marked: a kill after this loses nothing
             totals.devices += 1
@@ -129,6 +139,7 @@ def run_scan(
             totals.interrupted = True
     for r in scanner.interrupted():
         finish(r)
+    store.mark_targets(scan_id, empty)
     for ip, (mac, dobs) in sorted(discovered.items()):  # answered discovery, not among the TCP results
         a = host_attribution(ip, mac, [], dobs, ckb)
         store.record_asset(scan_id, ip=ip, mac=mac, observations=dobs, attribution=a)

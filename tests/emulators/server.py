@@ -238,17 +238,22 @@ class Fleet:
         self.servers.clear()
 
 
-def loopback_addresses(net: str, count: int) -> list[str]:
-    """``count`` host addresses of a 127.0.0.0/8 network, in order."""
+def loopback_addresses(net: str, count: int, spread: bool = False) -> list[str]:
+    """``count`` host addresses of a 127.0.0.0/8 network, in order.
+
+    By default the first ``count`` hosts; with ``spread`` they are evenly spaced over the whole
+    network (the first host, then every ``hosts // count``-th), so a scan of the network meets
+    empty addresses between the devices as it would on a real one.
+    """
     n = ipaddress.ip_network(net)
     if not isinstance(n, ipaddress.IPv4Network) or not n.subnet_of(ipaddress.IPv4Network("127.0.0.0/8")):
         raise ValueError(f"{net} is not inside 127.0.0.0/8")
-    out = []
-    for a in n.hosts():
-        out.append(str(a))
-        if len(out) == count:
-            return out
-    raise ValueError(f"{net} has fewer than {count} host addresses")
+    hosts = n.num_addresses - 2 if n.prefixlen < 31 else n.num_addresses
+    if count < 0 or count > hosts:
+        raise ValueError(f"{net} has fewer than {count} host addresses")
+    first = int(n.network_address) + (1 if n.prefixlen < 31 else 0)
+    step = max(1, hosts // count) if spread and count else 1
+    return [str(ipaddress.IPv4Address(first + i * step)) for i in range(count)]
 
 
 class FleetThread:

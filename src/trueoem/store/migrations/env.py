@@ -12,6 +12,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import trueoem.store.auth_tables  # noqa: F401  (the web auth tables, migration 0002)
+import trueoem.store.schedule_tables  # noqa: F401  (the schedule and alert tables, migration 0003)
 from trueoem.store.tables import Base
 
 connection = context.config.attributes.get("connection")
