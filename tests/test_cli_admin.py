@@ -22,8 +22,9 @@ def db(tmp_path: Path) -> str:
 
 
 def test_user_add(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import trueoem.web.auth as auth
     from argon2 import PasswordHasher
+
+    import trueoem.web.auth as auth
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     r = runner.invoke(app, ["user", "add", "alice", "--role", "operator", "--password", "correct horse", "--db", db])
