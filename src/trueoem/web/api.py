@@ -359,6 +359,7 @@ REPORT_TYPES = {
     "far": ("text/markdown; charset=utf-8", "md"),
     "cyclonedx": ("application/vnd.cyclonedx+json", "cdx.json"),
     "json": ("application/json", "json"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
 }
 
 
@@ -392,6 +393,19 @@ def render_report(request: Request, fmt: str, scan_id: int | None) -> Response:
         from trueoem.report.cyclonedx import render_cyclonedx
 
         body = render_cyclonedx(model)
+    elif fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        cols = ["asset_id", "id", "ip", "verdict", "oem", "confidence", "label_brand", "white_label", "model",
+                "legal_basis"]  # fmt: skip
+        w.writerow(cols)
+        for sa in c.store.latest_attributions(scan_id=scan_id):
+            rec = dict(sa.record, asset_id=sa.asset_id)
+            w.writerow(["" if rec.get(k) is None else rec.get(k) for k in cols])
+        body = buf.getvalue()
     else:
         recs = [dict(sa.record, asset_id=sa.asset_id) for sa in c.store.latest_attributions(scan_id=scan_id)]
         body = json.dumps({"schema_version": 1, "records": recs}, ensure_ascii=False, default=str)
@@ -402,7 +416,7 @@ def render_report(request: Request, fmt: str, scan_id: int | None) -> Response:
 
 @router.get(
     "/reports/{fmt}",
-    summary="Download a report (html, pdf, far, cyclonedx, json)",
+    summary="Download a report (html, pdf, far, cyclonedx, json, csv)",
     response_class=Response,
     responses={200: {"content": {m: {} for m, _ in REPORT_TYPES.values()}, "description": "The report"}},
 )

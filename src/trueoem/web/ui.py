@@ -30,7 +30,7 @@ Operator = Annotated[auth.Principal, Depends(operator)]
 def bar_chart(items: list[tuple[str, int]] | list[list[Any]], width: int = 420) -> dict[str, Any]:
     """Rows of an SVG bar chart: label, value and bar width (no inline style: CSP-safe)."""
     top = max((int(v) for _, v in items), default=0) or 1
-    rows = [{"label": str(k), "value": int(v), "w": max(1, round(int(v) * (width - 170) / top))} for k, v in items]
+    rows = [{"label": str(k), "value": int(v), "w": max(1, round(int(v) * (width - 200) / top))} for k, v in items]
     return {"rows": rows, "height": 22 * len(rows) + 4, "width": width}
 
 
@@ -203,7 +203,11 @@ def scan_page(request: Request, _p: Viewer, scan_id: int) -> Response:
 def scan_progress(request: Request, _p: Viewer, scan_id: int) -> Response:
     from trueoem.web.api import scan_out
 
-    return page(request, "_progress.html.j2", s=scan_out(request, scan_id))
+    s = scan_out(request, scan_id)
+    resp = page(request, "_progress.html.j2", s=s)
+    if request.headers.get("hx-request") and s.status in ("done", "interrupted", "failed"):
+        resp.headers["HX-Refresh"] = "true"  # the whole page (finished time, counts, assets) is now stale
+    return resp
 
 
 @router.post("/scans/{scan_id}/cancel")
