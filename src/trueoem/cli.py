@@ -2,8 +2,9 @@
 
 Exit codes: 0 done; 1 ``--fail-on`` matched an item; 2 usage or input error (a missing or
 unreadable file, no recognisable columns, a bad option); 3 the knowledge base failed validation or
-its self-test. Bad rows and records are reported on stderr (one line each, naming file and row)
-and the rest is processed.
+its self-test; 4 a distributed scan left targets unscanned (no worker left in their site); 130
+interrupted (everything found so far is kept). Bad rows and records are reported on stderr
+(one line each, naming file and row) and the rest is processed.
 """
 
 from __future__ import annotations
@@ -369,6 +370,21 @@ def scan(
     ] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per probe [default: 5].")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be probed; send nothing.")] = False,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Scan on this Dask scheduler's workers (tcp://HOST:8786); needs --site. "
+            "--max-rate then caps each site. Keep the scheduler on a private network or use tls://.",
+        ),
+    ] = None,
+    site: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--site",
+            help="NAME=CIDR[,CIDR...]: scanned only by workers started with --resources site-NAME=1 (repeatable).",
+        ),
+    ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the last interrupted scan.")] = False,
     fmt: FormatOpt = None,
     output: OutOpt = None,
@@ -382,11 +398,18 @@ def scan(
     It never logs in, never tries a password, never sends an exploit. Scan only networks you are
     authorised to scan.
     """
+    from trueoem.dscan import SiteError, assign_sites, parse_sites, site_targets, sites_from_params, sites_to_params
     from trueoem.sources.probes import load_catalog
     from trueoem.sources.scan import ScanOptions, parse_ports
     from trueoem.sources.targets import TargetError, expand_targets, read_exclude_file, read_target_file
 
     store = None
+    sites = None
+    by_site: dict[str, list[str]] = {}
+    if (dask_address or site) and not resume and not (dask_address and site):
+        raise _die("--dask and --site go together: the scheduler to use, and which workers scan which networks")
+    if dask_address and interface:
+        raise _die("--interface does not combine with --dask: UDP discovery runs only on this machine")
     if resume:
         if targets or input_list:
             raise _die("--resume continues the last interrupted scan: give no targets with it")
@@ -402,6 +425,10 @@ def scan(
         intensity = intensity if intensity is not None else int(p.get("intensity", 2))
         timeout = timeout if timeout is not None else float(p.get("timeout", 5.0))
         interface = interface or p.get("interface")
+        if p.get("sites"):
+            sites = sites_from_params(p["sites"])
+            dask_address = dask_address or p.get("dask")
+            by_site = assign_sites(addresses, sites)
         scan_id = last.id
         store.resume_scan(scan_id)
         err.print(f"resuming scan {scan_id}: {len(addresses)} of its targets are left", soft_wrap=True)
@@ -413,9 +440,15 @@ def scan(
             excl = list(exclude or [])
             if exclude_file:
                 excl += read_exclude_file(exclude_file)
+            if site:
+                sites = parse_sites(site)
+                if not specs:
+                    specs = site_targets(sites)
             addresses = expand_targets(specs, excl)
+            if sites is not None:  # a target outside every site is refused before anything starts
+                by_site = assign_sites(addresses, sites)
             ports_t = parse_ports(ports)
-        except (TargetError, ValueError, OSError) as exc:
+        except (TargetError, SiteError, ValueError, OSError) as exc:
             raise _die(str(exc)) from None
     if interface:
         from trueoem.sources.discovery import DiscoveryError, resolve_interface
@@ -456,6 +489,8 @@ def scan(
             "intensity": intensity,
             "timeout": timeout,
             "interface": interface,
+            "dask": dask_address,
+            "sites": sites_to_params(sites) if sites is not None else None,
         }
         ckb0 = _compiled(kb)
         scan_id = store.begin_scan("scan", params, ckb0.kb.version, targets=addresses)
@@ -489,8 +524,26 @@ def scan(
                 found=f"{t.devices} devices, {t.covered} covered, {t.likely} likely covered",
             )
 
+    failed_targets = 0
+    totals: ScanTotals
     try:
-        totals = run_scan(addresses, options, ckb, store, scan_id, out.write, interface=interface, progress=progress)
+        if sites is not None and dask_address:
+            from trueoem.dscan import DistributedError, run_distributed_scan
+
+            try:
+                dt = run_distributed_scan(
+                    by_site, options, ckb, store, scan_id, out.write, address=dask_address, progress=progress,
+                    warn=lambda m: err.print(f"trueoem: {escape(m)}", soft_wrap=True),
+                )  # fmt: skip
+            except DistributedError as exc:
+                store.finish_scan(scan_id, "interrupted")
+                raise _die(str(exc)) from None
+            failed_targets = len(dt.failed)
+            totals = dt
+        else:
+            totals = run_scan(
+                addresses, options, ckb, store, scan_id, out.write, interface=interface, progress=progress
+            )
     finally:
         if progress is not None:
             bar.stop()
@@ -503,6 +556,13 @@ def scan(
         f"{totals.devices} devices found (scan {scan_id})"
     )
     out.close(line)
+    if failed_targets:
+        err.print(
+            f"trueoem: {failed_targets} target(s) could not be scanned (no worker left in their site); "
+            "they are marked failed in the store",
+            soft_wrap=True,
+        )
+        raise typer.Exit(4)
     if totals.interrupted:
         err.print(
             "trueoem: interrupted; everything found so far is stored. Continue with: trueoem scan --resume"

@@ -209,3 +209,12 @@ def test_ctrl_c_stops_cleanly_and_keeps_results(fleet: dict[str, Device], tmp_pa
         assert json.loads(first)["ip"] in stored
         last = store.scans("scan")[0]
         assert last.status == "interrupted" and store.pending_targets(last.id)
+
+
+def test_dask_and_site_usage_errors() -> None:
+    r = runner.invoke(app, ["scan", "127.0.0.1", "--dask", "tcp://127.0.0.1:1"])
+    assert r.exit_code == 2 and "--site" in r.stderr
+    r = runner.invoke(app, ["scan", "127.99.0.1", "--dask", "tcp://127.0.0.1:1", "--site", "a=127.61.0.0/24"])
+    assert r.exit_code == 2 and "127.99.0.1" in r.stderr  # outside every site: refused before anything starts
+    r = runner.invoke(app, ["scan", "--dask", "tcp://127.0.0.1:1", "--site", "a=127.61.0.0/30", "--dry-run"])
+    assert r.exit_code == 0 and "127.61.0.1" in r.stdout  # the sites' networks are the targets
