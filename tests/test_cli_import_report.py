@@ -92,3 +92,15 @@ def test_pcap_command(tmp_path: Path) -> None:
     bad.write_bytes(b"not a capture at all")
     r = runner.invoke(app, ["pcap", str(bad), "--db", url, "-f", "jsonl"])
     assert r.exit_code == 0 and "bad.pcap" in r.stderr and "Traceback" not in r.output
+
+
+def test_attribute_jobs_output_identical(tmp_path: Path) -> None:
+    rec = Path(__file__).parents[1] / "examples" / "records.jsonl"
+    one = tmp_path / "one.jsonl"
+    two = tmp_path / "two.jsonl"
+    assert runner.invoke(app, ["attribute", str(rec), "-f", "jsonl", "-o", str(one)]).exit_code == 0
+    r = runner.invoke(app, ["attribute", str(rec), "-j", "2", "-f", "jsonl", "-o", str(two)])
+    assert r.exit_code == 0, r.output
+    assert one.read_bytes() == two.read_bytes() and one.stat().st_size > 0
+    r = runner.invoke(app, ["attribute", str(rec), "-j", "2", "--save"])
+    assert r.exit_code == 2

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from trueoem.kb.loader import KnowledgeBase
 from trueoem.match.brands import normalise_name
 from trueoem.match.engine import SURVEILLANCE, CompiledKB, Findings
-from trueoem.match.facets import facets_of
+from trueoem.match.facets import facets_tuple
 from trueoem.model import Attribution, Candidate, Evidence, Observation, Verdict
 
 PRIOR = -2.0
@@ -102,9 +102,10 @@ def judge(asset_id: str, fx: Findings, ckb: CompiledKB) -> Attribution:
     kb = ckb.kb
     scores = family_scores(fx.evidence)
     post = posteriors(scores)
-    ranked = sorted(post.items(), key=lambda kv: (-kv[1], kv[0]))
-    p_cov = math.fsum(p for k, p in post.items() if kb.entities[k].covered)
-    cands = tuple(Candidate(k, kb.entities[k].name, kb.entities[k].covered, p, scores[k]) for k, p in ranked)
+    ranked = sorted(post.items(), key=_by_probability)
+    entities = kb.entities
+    p_cov = math.fsum([p for k, p in post.items() if entities[k].covered])
+    cands = tuple([Candidate(k, (ent := entities[k]).name, ent.covered, p, scores[k]) for k, p in ranked])
     notes = list(dict.fromkeys(fx.notes))
     conflicts: list[str] = []
     strong = [c for c in cands if c.probability >= 0.1]
@@ -113,7 +114,7 @@ def judge(asset_id: str, fx: Findings, ckb: CompiledKB) -> Attribution:
             "evidence points to more than one manufacturer: "
             + ", ".join(f"{c.name} ({c.probability:.2f})" for c in strong)
         )
-    ev = tuple(sorted(fx.evidence, key=lambda e: (-e.weight, e.claim, e.rule, e.field, e.matched, e.group)))
+    ev = tuple(sorted(fx.evidence, key=_evidence_order))
     best = cands[0] if cands else None
     best_cov = next((c for c in cands if c.covered), None)
     if p_cov >= COVERED_AT and best_cov:
@@ -178,17 +179,27 @@ def judge(asset_id: str, fx: Findings, ckb: CompiledKB) -> Attribution:
     )
 
 
+def _by_probability(kv: tuple[str, float]) -> tuple[float, str]:
+    return -kv[1], kv[0]
+
+
+def _evidence_order(e: Evidence) -> tuple[float, str, str, str, str, str]:
+    return -e.weight, e.claim, e.rule, e.field, e.matched, e.group
+
+
 def _pick(values: list[str]) -> str | None:
     """The most frequent value, ties broken by first appearance (deterministic)."""
     if not values:
         return None
-    counts: dict[str, int] = {}
+    if len(values) == 1:
+        return values[0]
+    counts: dict[str, int] = {}  # in order of first appearance
     for v in values:
         counts[v] = counts.get(v, 0) + 1
-    return max(counts, key=lambda v: (counts[v], -values.index(v)))
+    return max(counts, key=counts.__getitem__)  # max keeps the first of equals
 
 
 def attribute(asset_id: str, observations: Iterable[Observation], ckb: CompiledKB) -> Attribution:
     """Observations of one asset to its attribution."""
-    facets = [f for o in observations for f in facets_of(o)]
+    facets = [f for o in observations for f in facets_tuple(o)]
     return judge(asset_id, ckb.findings(facets), ckb)

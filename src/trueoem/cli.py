@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from trueoem import __version__
-from trueoem.model import Asset, Observation, Verdict
+from trueoem.model import Asset, Attribution, Observation, Verdict
 from trueoem.screen import Result
 
 if TYPE_CHECKING:
@@ -150,6 +150,15 @@ class _Output:
         elif len(self.rows) < 5000:
             self.rows.append(r)
 
+    def write_line(self, text: str, brief: Attribution) -> None:
+        """A JSON Lines record already serialised elsewhere (a worker process), with its summary fields."""
+        self.summary.add(brief)
+        if brief.verdict in self.trip:
+            self.tripped = True
+        if len(self.warn) > self.shown:
+            self.shown = _warn_lines(self.warn, self.shown)
+        self.out.write(text)
+
     def close(self, extra_line: str = "") -> None:
         from trueoem.report.table import results_table
         from trueoem.report.writers import JsonWriter
@@ -270,6 +279,49 @@ def check(
         raise typer.Exit(1)
 
 
+def _attribute_batch(
+    files: list[Path],
+    fmt: Format | None,
+    output: Path | None,
+    fail_on: FailOn | None,
+    kb: list[Path] | None,
+    ckb: CompiledKB,
+    jobs: int,
+    dask: str | None,
+) -> None:
+    """``attribute`` over chunks in worker processes or on Dask (results in input order, as with -j 1)."""
+    from trueoem.batch import attribute_jsonl, attribute_stream
+
+    warn: list[str] = []
+    failed: list[str] = []
+    out = _Output(fmt, output, fail_on, warn)
+
+    def on_error(msg: str) -> None:
+        failed.append(msg)
+        err.print(f"trueoem: {escape(msg)}", soft_wrap=True)
+
+    interrupted = False
+    try:
+        if out.fmt == Format.jsonl:
+            for line in attribute_jsonl(files, jobs=jobs, dask_address=dask, kb_overlays=kb or [], warn=warn,
+                                        on_error=on_error, ckb=ckb):  # fmt: skip
+                out.write_line(line.text, line.brief)
+        else:
+            for r in attribute_stream(files, jobs=jobs, dask_address=dask, kb_overlays=kb or [], warn=warn,
+                                      on_error=on_error, ckb=ckb):  # fmt: skip
+                out.write(r)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        out.close()
+    if interrupted:
+        raise typer.Exit(130)
+    if failed:
+        raise typer.Exit(2)
+    if out.tripped:
+        raise typer.Exit(1)
+
+
 @app.command()
 def attribute(
     files: Annotated[list[Path], typer.Argument(help="JSON Lines records ('-' for standard input).")],
@@ -279,14 +331,26 @@ def attribute(
     kb: KbOpt = None,
     save: SaveOpt = False,
     db: DbOpt = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes (0: every CPU); output identical to -j 1.")
+    ] = 1,
+    dask: Annotated[
+        str | None, typer.Option("--dask", metavar="ADDRESS", help="Run on the Dask scheduler at ADDRESS.")
+    ] = None,
 ) -> None:
-    """Attribute observation records (JSON Lines): {"id", "protocol", "raw"} or {"id", "observations": [...]}."""
+    """Attribute observation records (JSON Lines or Parquet): {"id", "protocol", "raw"} or {"id", "observations"}."""
     from trueoem.screen import Screener
     from trueoem.sources.records import read_records
 
     ckb = _compiled(kb)
     warn: list[str] = []
     failed: list[str] = []
+    parquet = any(f.suffix.lower() in (".parquet", ".pq") for f in files)
+    if jobs != 1 or dask or parquet:
+        if save or db:
+            raise _die("--save/--db store raw observations from one process: run them without -j/--dask")
+        _attribute_batch(files, fmt, output, fail_on, kb, ckb, jobs, dask)
+        return
     saver = _saver("attribute", {"files": [str(f) for f in files]}, ckb, save, db)
     out = _Output(fmt, output, fail_on, warn)
     screener = Screener(ckb)

@@ -3,7 +3,8 @@
 Catalogs and inventories repeat themselves: the same product line appears on many rows, and the
 same server header on many hosts. An attribution depends only on the observations' kinds, values
 and sources (never on the row's id), so it is computed once per distinct set and shared; each
-result carries its own id. The memo is bounded: when full it is cleared, so memory stays flat.
+result carries its own id. The memo is bounded (least recently used entries go first), so memory
+stays flat.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from trueoem.match.engine import CompiledKB
 from trueoem.match.facets import normalise_mac
 from trueoem.model import Asset, Attribution, Observation
 
-MEMO_MAX = 50_000
+MEMO_MAX = 20_000
+_SEPARATORS = str.maketrans("", "", ":-. ")
+_HEX_DIGITS = "0123456789abcdefABCDEF"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,8 @@ class Screener:
     def __init__(self, ckb: CompiledKB, memo_max: int = MEMO_MAX) -> None:
         self.ckb = ckb
         self.memo: dict[tuple[tuple[str, str, str], ...], Attribution] = {}
-        self.memo_max = memo_max
+        self.memo_max = max(1, memo_max)
+        self._block = ckb.oui.block
 
     def _key_value(self, o: Observation) -> str:
         """The part of an observation's value the attribution depends on.
@@ -47,22 +51,37 @@ class Screener:
         prefix), so rows of one product line with unique MACs share one attribution.
         """
         if o.kind == "mac":
-            n = normalise_mac(o.value)
-            if n is not None:
-                return "mac:" + self.ckb.oui.block(n)
+            return self._mac_key(o.value)
         return o.value
+
+    def _mac_key(self, value: str) -> str:
+        h = value.translate(_SEPARATORS)
+        if len(h) == 12 and len(value) <= 40 and not h.strip(_HEX_DIGITS):
+            # the usual written form: hex digits and separators only, so h is what
+            # normalise_mac(value) would read (in any case)
+            return "mac:" + self._block(h.upper())
+        n = normalise_mac(value)
+        if n is not None:
+            return "mac:" + self._block(n)
+        return value
 
     def one(self, asset: Asset) -> Result:
         """The result for one asset."""
         # input order is part of the key (a reordered row is a miss, never a wrong hit)
+        mk = self._mac_key
         key = tuple(
-            [(o.kind, self._key_value(o) if o.kind == "mac" else o.value, o.source) for o in asset.observations]
+            [
+                (o.kind, o.value, o.source) if o.kind != "mac" else ("mac", mk(o.value), o.source)
+                for o in asset.observations
+            ]
         )
-        t = self.memo.get(key)
+        memo = self.memo
+        t = memo.pop(key, None)
         if t is None:
-            if len(self.memo) >= self.memo_max:
-                self.memo.clear()
-            t = self.memo[key] = attribute(asset.id, asset.observations, self.ckb)
+            t = attribute(asset.id, asset.observations, self.ckb)
+            if len(memo) >= self.memo_max:
+                del memo[next(iter(memo))]  # the least recently used
+        memo[key] = t  # (re)inserted last: most recently used
         return Result(asset.id, t)
 
     def run(self, assets: Iterable[Asset]) -> Iterator[Result]:

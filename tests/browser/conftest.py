@@ -75,7 +75,7 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _fresh_artifacts() -> None:
     """Screenshots and downloads of this run only (the .gitignore stays)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -91,7 +91,7 @@ def _fresh_artifacts() -> None:
 # --- the emulated fleet --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fleet() -> Iterator[dict[str, Device]]:
     """The emulated cameras and the hostile web device, one per 127.44.0.x address."""
     require(can_bind_low_ports(), "the emulators cannot bind ports 80/443/554 on loopback (needs root)")
@@ -142,7 +142,7 @@ def _seed_ssdp(db: str) -> dict[str, int]:
     return {"run": run, "asset": asset}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``trueoem serve`` on 127.0.0.1:<ephemeral> over a fresh SQLite store with one admin."""
     home = tmp_path_factory.mktemp("serve")
@@ -195,7 +195,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 # --- the browser ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """Debian's chromium, headless (Playwright gives each launch a fresh temporary profile)."""
     require(sync_playwright is not None, "the playwright package is not installed (pip install playwright)")
@@ -270,7 +270,7 @@ def fresh(browser: Browser, server: Server) -> Iterator[Session]:
     s.context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def admin(browser: Browser, server: Server) -> Iterator[Session]:
     """One logged-in admin browser context shared by the flow tests (like one user's afternoon)."""
     s = new_session(browser, server)

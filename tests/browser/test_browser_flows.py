@@ -92,7 +92,7 @@ def test_logout_ends_the_session(fresh: Session) -> None:
 # --- scan from the form, watched to the end ------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def scanned(admin: Session, fleet: dict[str, Device], server: Server) -> dict[str, object]:
     """Start a scan of the fleet from the scan form and watch its progress until it is done."""
     page = admin.page

@@ -49,6 +49,19 @@ _IDENTITY_FIELDS = frozenset({"model", "serial", "text", "device.name", "http.ti
 _CATEGORY_RX = re.compile("|".join(f"(?P<c{i}>{rx.pattern})" for i, (_cat, rx) in enumerate(_CATEGORY_WORDS)), re.I)
 
 
+# recorded effects of one facet on the findings of an asset (see CompiledKB._facet_ops)
+_EV, _CAT, _MODEL, _PLAT, _BRAND_RULE, _BRAND_OUI, _BRAND_FACET = range(7)
+_Op = tuple[int, object]
+OPS_CACHE_MAX = 65536
+EVIDENCE_CACHE_MAX = 65536
+
+
+def _resourced(e: object, source: str) -> Evidence:
+    """Evidence ``e`` as seen in an observation from ``source``."""
+    assert isinstance(e, Evidence)
+    return Evidence(e.rule, e.field, e.matched, e.claim, e.weight, e.source, source, e.note, e.extracted, e.group)
+
+
 @lru_cache(maxsize=65536)
 def category_of(value: str) -> str | None:
     """The device category words in ``value`` name (the first in priority order), or None."""
@@ -94,10 +107,15 @@ def _same_family(a: NameHit, b: NameHit | None, kb: KnowledgeBase) -> bool:
     return fam(a) == fam(b)
 
 
+_RANK = {s: i for i, s in enumerate(LADDER)}
+
+
 def step(strength: str, by: int) -> str:
     """Move a strength up (by > 0) or down the ladder, staying on it."""
-    i = LADDER.index(strength) + by
-    return LADDER[max(0, min(len(LADDER) - 1, i))]
+    i = _RANK.get(strength)
+    if i is None:
+        i = LADDER.index(strength)  # raises ValueError: not a strength
+    return LADDER[max(0, min(len(LADDER) - 1, i + by))]
 
 
 def in_period(date: str | None, start: str | None, end: str | None) -> bool | None:
@@ -137,6 +155,12 @@ class CompiledKB:
         for r in kb.relations:
             self.relations.setdefault(r.brand, []).append(r)
         self._model_rx = {id(r): [re.compile(p) for p in r.model_patterns] for r in kb.relations if r.model_patterns}
+        self._ops_cache: dict[tuple[str, str], tuple[str, tuple[_Op, ...]]] = {}
+        self._evidence: dict[tuple[object, ...], Evidence] = {}
+        # fields pass 1 of findings does something with (the others only cost a lookup)
+        self._read_fields = frozenset(self.rules.by_field) | frozenset(
+            {"brand", "device.manufacturer", "mac", "fcc_id", "text", "model", "device.name", "http.title"}
+        )
 
     # -- evidence makers ------------------------------------------------------------------------
 
@@ -152,18 +176,26 @@ class CompiledKB:
         note: str = "",
         extracted: tuple[tuple[str, str], ...] = (),
     ) -> Evidence:
-        return Evidence(
-            rule=rule,
-            field=f.field,
-            matched=(matched if matched is not None else f.value)[:200],
-            claim=claim,
-            weight=STRENGTH_LLR[strength],
-            source=source,
-            observation_source=f.source,
-            note=note,
-            extracted=extracted,
-            group=group,
-        )
+        m = (matched if matched is not None else f.value)[:200]
+        # equal evidence is one (immutable) object: assets of one product line share theirs
+        key = (rule, f.field, m, claim, strength, source, f.source, note, extracted, group)
+        e = self._evidence.get(key)
+        if e is None:
+            if len(self._evidence) >= EVIDENCE_CACHE_MAX:
+                self._evidence.clear()
+            e = self._evidence[key] = Evidence(
+                rule=rule,
+                field=f.field,
+                matched=m,
+                claim=claim,
+                weight=STRENGTH_LLR[strength],
+                source=source,
+                observation_source=f.source,
+                note=note,
+                extracted=extracted,
+                group=group,
+            )
+        return e
 
     def _brand_evidence(self, hit: NameHit, f: Facet, fx: Findings, via: str) -> None:
         """Evidence from a name that denotes a KB brand, entity or member."""
@@ -265,20 +297,36 @@ class CompiledKB:
         )
 
     def _rule_evidence(self, f: Facet, fx: Findings) -> None:
+        self._replay(self._rule_ops(f), f, fx)
+
+    def _rule_ops(self, f: Facet) -> list[_Op]:
+        """What the rules matching one facet add (replayed by :meth:`_replay`, in this order)."""
+        ops: list[_Op] = []
         for rm in self.rules.match(f.field, f.value):
             r = rm.rule
             c = r.claim
             group = r.group or r.id
             for k, v in rm.groups:
                 if k == "model":
-                    fx.models.append(v)
+                    ops.append((_MODEL, v))
             if c.category:
-                fx.categories.append(c.category)
+                ops.append((_CAT, c.category))
             if c.platform:
-                fx.platforms.append(c.platform)
-                fx.evidence.append(
-                    self._ev(
-                        f, r.id, f"platform:{c.platform}", "info", r.source, group, rm.matched, r.description, rm.groups
+                ops.append((_PLAT, c.platform))
+                ops.append(
+                    (
+                        _EV,
+                        self._ev(
+                            f,
+                            r.id,
+                            f"platform:{c.platform}",
+                            "info",
+                            r.source,
+                            group,
+                            rm.matched,
+                            r.description,
+                            rm.groups,
+                        ),
                     )
                 )
             b = self.kb.brands.get(c.brand) if c.brand else None
@@ -286,83 +334,183 @@ class CompiledKB:
             if c.oem and dated and b is not None and f.field in _IDENTITY_FIELDS:
                 # a model or serial of a brand its OEM owned only for a period says which brand, not
                 # who made it then: reason from the brand and its dates (firmware tells stay direct)
-                self._brand_evidence(NameHit("brand", b.id, b.name, rm.matched, "exact"), f, fx, "rule")
+                ops.append((_BRAND_RULE, NameHit("brand", b.id, b.name, rm.matched, "exact")))
             elif c.oem:
-                fx.evidence.append(
-                    self._ev(f, r.id, f"oem:{c.oem}", r.strength, r.source, group, rm.matched, r.description, rm.groups)
+                ops.append(
+                    (
+                        _EV,
+                        self._ev(
+                            f, r.id, f"oem:{c.oem}", r.strength, r.source, group, rm.matched, r.description, rm.groups
+                        ),
+                    )
                 )
             if c.brand:
                 b = self.kb.brands.get(c.brand)
                 if b is not None:
-                    fx.evidence.append(
-                        self._ev(
-                            f, r.id, f"brand:{c.brand}", "info", r.source, group, rm.matched, r.description, rm.groups
+                    ops.append(
+                        (
+                            _EV,
+                            self._ev(
+                                f,
+                                r.id,
+                                f"brand:{c.brand}",
+                                "info",
+                                r.source,
+                                group,
+                                rm.matched,
+                                r.description,
+                                rm.groups,
+                            ),
                         )
                     )
                     if not c.oem:  # the device reveals a brand: reason from the brand
-                        self._brand_evidence(NameHit("brand", b.id, b.name, rm.matched, "exact"), f, fx, "rule")
+                        ops.append((_BRAND_RULE, NameHit("brand", b.id, b.name, rm.matched, "exact")))
             if c.category and not (c.oem or c.platform or c.brand):
-                fx.evidence.append(
-                    self._ev(
-                        f, r.id, f"category:{c.category}", "info", r.source, group, rm.matched, r.description, rm.groups
+                ops.append(
+                    (
+                        _EV,
+                        self._ev(
+                            f,
+                            r.id,
+                            f"category:{c.category}",
+                            "info",
+                            r.source,
+                            group,
+                            rm.matched,
+                            r.description,
+                            rm.groups,
+                        ),
                     )
                 )
+        return ops
+
+    def _replay(self, ops: Iterable[_Op], f: Facet, fx: Findings) -> None:
+        """Apply the recorded effects of one facet to the findings of an asset."""
+        for op, x in ops:
+            if op == _EV:
+                fx.evidence.append(x)  # type: ignore[arg-type]
+            elif op == _CAT:
+                fx.categories.append(x)  # type: ignore[arg-type]
+            elif op == _MODEL:
+                fx.models.append(x)  # type: ignore[arg-type]
+            elif op == _PLAT:
+                fx.platforms.append(x)  # type: ignore[arg-type]
+            elif op == _BRAND_RULE:
+                self._brand_evidence(x, f, fx, "rule")  # type: ignore[arg-type]
+            elif op == _BRAND_OUI:
+                self._brand_evidence(x, f, fx, "oui")  # type: ignore[arg-type]
 
     def _mac_evidence(self, f: Facet, fx: Findings) -> None:
+        self._replay(self._mac_ops(f), f, fx)
+
+    def _mac_ops(self, f: Facet) -> list[_Op]:
         hit = self.oui.lookup(f.value[:9])  # at most 36 bits decide; the cache stays small
         if hit is None:
-            return
+            return []
         if not hit.target:
-            fx.evidence.append(
-                self._ev(
-                    f,
-                    "ieee.registry",
-                    f"registrant:{hit.organisation}",
-                    "info",
-                    "IEEE registry",
-                    "oui",
-                    matched=hit.prefix,
-                    note="registrant not in the KB",
+            return [
+                (
+                    _EV,
+                    self._ev(
+                        f,
+                        "ieee.registry",
+                        f"registrant:{hit.organisation}",
+                        "info",
+                        "IEEE registry",
+                        "oui",
+                        matched=hit.prefix,
+                        note="registrant not in the KB",
+                    ),
                 )
-            )
-            return
+            ]
         if hit.target_kind == "entity":
             e = self.kb.entities[hit.target]
             s = _BY_CONF[hit.confidence] if e.covered else step(_BY_CONF[hit.confidence], -1)
-            fx.evidence.append(
-                self._ev(
-                    f,
-                    "ieee.registry",
-                    f"oem:{e.id}",
-                    s,
-                    f"IEEE registry ({hit.prefix} {hit.organisation}); KB: {e.source}",
-                    "oui",
-                    matched=hit.prefix,
-                    note=f"MAC block {hit.prefix} is registered to {hit.organisation}",
+            return [
+                (
+                    _EV,
+                    self._ev(
+                        f,
+                        "ieee.registry",
+                        f"oem:{e.id}",
+                        s,
+                        f"IEEE registry ({hit.prefix} {hit.organisation}); KB: {e.source}",
+                        "oui",
+                        matched=hit.prefix,
+                        note=f"MAC block {hit.prefix} is registered to {hit.organisation}",
+                    ),
                 )
-            )
-        else:
-            b = self.kb.brands[hit.target]
-            nh = NameHit("brand", b.id, b.name, hit.organisation, "exact")
-            self._brand_evidence(nh, f, fx, "oui")
+            ]
+        b = self.kb.brands[hit.target]
+        return [(_BRAND_OUI, NameHit("brand", b.id, b.name, hit.organisation, "exact"))]
 
     def _fcc_evidence(self, f: Facet, fx: Findings) -> None:
+        self._replay(self._fcc_ops(f), f, fx)
+
+    def _fcc_ops(self, f: Facet) -> list[_Op]:
         v = f.value.replace(" ", "")
         code = v[:5] if v.startswith("2") else v[:3]
         g = self.kb.fcc_grantees.get(code)
         if g is None:
-            return
-        fx.evidence.append(
-            self._ev(
-                f,
-                f"fcc.grantee.{g.code}",
-                f"oem:{g.entity}",
-                _BY_CONF[g.confidence],
-                g.source,
-                "fcc",
-                note=f"FCC grantee code {g.code} is {g.grantee}",
+            return []
+        return [
+            (
+                _EV,
+                self._ev(
+                    f,
+                    f"fcc.grantee.{g.code}",
+                    f"oem:{g.entity}",
+                    _BY_CONF[g.confidence],
+                    g.source,
+                    "fcc",
+                    note=f"FCC grantee code {g.code} is {g.grantee}",
+                ),
             )
-        )
+        ]
+
+    def _facet_ops(self, f: Facet) -> tuple[_Op, ...]:
+        """Everything pass 1 of :meth:`findings` does for one facet, as replayable effects."""
+        fld = f.field
+        if fld in ("brand", "device.manufacturer"):
+            ops: list[_Op] = [(_BRAND_FACET, self.brands.lookup(f.value))]
+            if fld == "device.manufacturer":
+                ops += self._rule_ops(f)
+            return tuple(ops)
+        if fld == "mac":
+            return tuple(self._mac_ops(f))
+        if fld == "fcc_id":
+            return tuple(self._fcc_ops(f))
+        if fld == "date":
+            return ()
+        ops = []
+        if fld in ("text", "model", "device.name", "http.title"):
+            cat = category_of(f.value)
+            if cat:
+                ops.append((_CAT, cat))
+        if fld == "text" or fld == "device.name" or fld == "http.title":
+            for hit in self.brands.in_text(f.value):
+                ops.append((_BRAND_FACET, hit))
+        ops += self._rule_ops(f)
+        return tuple(ops)
+
+    def _ops_of(self, f: Facet) -> tuple[_Op, ...]:
+        """:meth:`_facet_ops`, remembered per (field, value); evidence is re-sourced when needed."""
+        fld = f.field
+        if fld not in self._read_fields:  # no rule reads it and findings has no use for it
+            return ()
+        # a MAC's evidence depends only on the registry block it falls in (the rest is per device)
+        key = (fld, "mac:" + self.oui.block(f.value) if fld == "mac" else f.value)
+        hit = self._ops_cache.get(key)
+        if hit is None:
+            ops = self._facet_ops(f)
+            if len(self._ops_cache) >= OPS_CACHE_MAX:
+                self._ops_cache.clear()
+            self._ops_cache[key] = (f.source, ops)
+            return ops
+        src, ops = hit
+        if src == f.source or not ops:
+            return ops
+        return tuple([(op, _resourced(x, f.source) if op == _EV else x) for op, x in ops])
 
     # -- the whole asset ------------------------------------------------------------------------
 
@@ -373,30 +521,25 @@ class CompiledKB:
         dates = sorted(f.value for f in facets if f.field == "date")
         fx.date = dates[0] if dates else None
         brand_facets: list[tuple[Facet, NameHit | None]] = []
+        evidence, categories, models, platforms = fx.evidence, fx.categories, fx.models, fx.platforms
+        ops_of = self._ops_of
         # pass 1: rules, MAC, FCC, categories (brands need models and categories to reason)
         for f in facets:
-            fld = f.field
-            if fld in ("brand", "device.manufacturer"):
-                brand_facets.append((f, self.brands.lookup(f.value)))
-                if fld == "device.manufacturer":
-                    self._rule_evidence(f, fx)
-                continue
-            if fld == "mac":
-                self._mac_evidence(f, fx)
-                continue
-            if fld == "fcc_id":
-                self._fcc_evidence(f, fx)
-                continue
-            if fld == "date":
-                continue
-            if fld in ("text", "model", "device.name", "http.title"):
-                cat = category_of(f.value)
-                if cat:
-                    fx.categories.append(cat)
-            if fld == "text" or fld == "device.name" or fld == "http.title":
-                for hit in self.brands.in_text(f.value):
-                    brand_facets.append((f, hit))
-            self._rule_evidence(f, fx)
+            for op, x in ops_of(f):
+                if op == _EV:
+                    evidence.append(x)  # type: ignore[arg-type]
+                elif op == _CAT:
+                    categories.append(x)  # type: ignore[arg-type]
+                elif op == _BRAND_FACET:
+                    brand_facets.append((f, x))  # type: ignore[arg-type]
+                elif op == _MODEL:
+                    models.append(x)  # type: ignore[arg-type]
+                elif op == _PLAT:
+                    platforms.append(x)  # type: ignore[arg-type]
+                elif op == _BRAND_RULE:
+                    self._brand_evidence(x, f, fx, "rule")  # type: ignore[arg-type]
+                elif op == _BRAND_OUI:
+                    self._brand_evidence(x, f, fx, "oui")  # type: ignore[arg-type]
         labelled = any(f.field == "brand" for f, _ in brand_facets)
         for f, maybe in brand_facets:
             if f.field == "brand" and fx.label_brand is None:

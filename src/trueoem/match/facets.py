@@ -124,6 +124,17 @@ def xml_fields(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return leaves, namespaces
 
 
+_XML_DECL_OK = re.compile(
+    r"<\?xml(?:\s+version\s*=\s*[\"'][^\"']*[\"'])?"
+    r"(?:\s+encoding\s*=\s*[\"'](?i:utf-8|us-ascii|ascii|iso-8859-1|latin-1)[\"'])?"
+    r"(?:\s+standalone\s*=\s*[\"'](?:yes|no)[\"'])?\s*\?>"
+)
+_XML_LONG_RUN = re.compile(r"[<>][^<>]{513}")  # a text or a tag the bounded leaf regex would not take whole
+# an empty element with attributes, then text and an end tag of its name: the leaf regex would
+# read the attributes' closing "/" as an open tag's (only an ElementTree parse reads it right)
+_XML_SELF_CLOSED_LEAF = re.compile(r"<(?:[\w.\-]+:)?([\w.\-]+)\s[^<>]*/>[^<>]*</(?:[\w.\-]+:)?\1\s*>")
+
+
 def model_tokens(text: str, skip_negated: bool = False) -> list[str]:
     """Model-number-like tokens in free text (letters and digits, 4-40 characters).
 
@@ -166,10 +177,16 @@ class _Out:
         self._seen: set[tuple[str, str]] = set()
 
     def add(self, field: str, value: object) -> None:
-        v = _clip(value) if field not in ("http.body", "banner") else str(value)
-        if not v or (field, v) in self._seen or len(self.items) >= 3000:
+        if field == "http.body" or field == "banner":
+            v = str(value)
+        else:
+            v = (value if type(value) is str else str(value)).strip()[:MAX_VALUE]
+        if not v or len(self.items) >= 3000:
             return
-        self._seen.add((field, v))
+        k = (field, v)
+        if k in self._seen:
+            return
+        self._seen.add(k)
         self.items.append(Facet(field, v, self.kind, self.source))
 
     def text(self, value: str) -> None:
@@ -572,6 +589,27 @@ PARSERS: dict[str, Callable[[_Out, str], None]] = {
     "open_port": parse_port,
     "banner": parse_banner,
 }
+
+
+#: kinds whose values repeat across assets (catalog columns): their facets are remembered
+_SHARED_KINDS = frozenset({"brand", "model", "part_number", "description", "fcc_id", "firmware", "date"})
+_SHARED_MAX_VALUE = 2048
+_SHARED_MAX = 32768
+_shared: dict[tuple[str, str, str], tuple[Facet, ...]] = {}
+
+
+def facets_tuple(obs: Observation) -> tuple[Facet, ...]:
+    """:func:`facets_of` as a tuple, remembered for short catalog-like values (never to be mutated)."""
+    kind, value = obs.kind, obs.value
+    if kind in _SHARED_KINDS and len(value) <= _SHARED_MAX_VALUE:
+        key = (kind, value, obs.source)
+        hit = _shared.get(key)
+        if hit is None:
+            if len(_shared) >= _SHARED_MAX:
+                _shared.clear()
+            hit = _shared[key] = tuple(facets_of(obs))
+        return hit
+    return tuple(facets_of(obs))
 
 
 def facets_of(obs: Observation) -> list[Facet]:

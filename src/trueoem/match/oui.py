@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from trueoem.kb.loader import KnowledgeBase
 
+_LOCAL = frozenset("2367ABEFabef")  # hex digits with the locally-administered bit (0x2) set
+
 
 @dataclass(frozen=True, slots=True)
 class OuiHit:
@@ -35,6 +37,7 @@ class OuiIndex:
     def __init__(self, kb: KnowledgeBase, rows: Callable[[], list[tuple[str, str]]]) -> None:
         self._rows = rows
         self._table: dict[str, str] | None = None
+        self._deep: frozenset[str] | None = None
         self._kb = kb
         pats: list[tuple[re.Pattern[str], str, str, str, str]] = []
         for e in sorted(kb.entities.values(), key=lambda e: e.id):
@@ -55,14 +58,25 @@ class OuiIndex:
 
     def block(self, mac: str) -> str:
         """The prefix that decides :meth:`lookup` for ``mac`` ("" when no block is known): cheap."""
-        if len(mac) >= 2 and int(mac[1], 16) & 2:
+        if len(mac) >= 2 and mac[1] in _LOCAL:  # the U/L bit (mac is upper-case hex)
             return mac[:6]
-        table, pinned = self.table(), self._kb.oui_assignments
-        for n in (9, 7, 6):
-            p = mac[:n]
-            if len(p) == n and (p in pinned or p in table):
-                return p
-        return ""
+        deep = self._deep
+        if deep is None:
+            deep = self._deep_prefixes()
+        p = mac[:6]
+        if p in deep:  # a 28- or 36-bit block may sit inside this 24-bit one
+            table, pinned = self.table(), self._kb.oui_assignments
+            for n in (9, 7):
+                q = mac[:n]
+                if len(q) == n and (q in pinned or q in table):
+                    return q
+        return p if len(p) == 6 and (p in self._kb.oui_assignments or p in self.table()) else ""
+
+    def _deep_prefixes(self) -> frozenset[str]:
+        """24-bit prefixes under which a longer (MA-M, MA-S, pinned) prefix is known."""
+        keys = [*self.table(), *self._kb.oui_assignments]
+        self._deep = frozenset(k[:6] for k in keys if len(k) > 6)
+        return self._deep
 
     def _map_org(self, org: str) -> tuple[str, str, str, str, str]:
         for rx, kind, target, source, conf in self._patterns:

@@ -143,6 +143,7 @@ class RuleIndex:
                 self._by_lit[f] = {
                     lit: [cr for other in lits if lit.startswith(other) for cr in groups[other]] for lit in lits
                 }
+        self._cands: dict[tuple[str, frozenset[str]], tuple[CompiledRule, ...]] = {}
         self.match = lru_cache(maxsize=131072)(self._match)
 
     @property
@@ -155,23 +156,31 @@ class RuleIndex:
         always = self._always.get(field, ())
         if lits is None and not always:
             return ()
-        low = value.lower()
-        out: list[RuleMatch] = []
-        cands: dict[str, CompiledRule] = {cr.rule.id: cr for cr in always}
         scan = self._scan.get(field)
-        if scan is not None:
-            by_lit = self._by_lit[field]
-            for found in set(scan.findall(low)):
-                for cr in by_lit[found]:
-                    cands[cr.rule.id] = cr
-        for cr in cands.values():
+        found = frozenset(scan.findall(value.lower())) if scan is not None else frozenset()
+        cands = self._cands.get((field, found))
+        if cands is None:
+            cands = self._candidates(field, found)
+        out: list[RuleMatch] = []
+        for cr in cands:
             m = cr.regex.search(value)
             if m:
                 groups = tuple((k, v) for k, v in m.groupdict().items() if v)
                 out.append(RuleMatch(cr.rule, m.group(0)[:200], groups))
-        if len(out) > 1:
-            out.sort(key=lambda rm: rm.rule.id)
         return tuple(out)
+
+    def _candidates(self, field: str, found: frozenset[str]) -> tuple[CompiledRule, ...]:
+        """Rules of ``field`` to run when the literals ``found`` occur: by rule id, each once."""
+        cands: dict[str, CompiledRule] = {cr.rule.id: cr for cr in self._always.get(field, ())}
+        by_lit = self._by_lit.get(field, {})
+        for lit in found:
+            for cr in by_lit[lit]:
+                cands[cr.rule.id] = cr
+        out = tuple(sorted(cands.values(), key=lambda cr: cr.rule.id))
+        if len(self._cands) >= 65536:
+            self._cands.clear()
+        self._cands[(field, found)] = out
+        return out
 
     def naive_match(self, value: str) -> list[Rule]:
         """The baseline: every rule's regex against the value, in turn (benchmarks only)."""

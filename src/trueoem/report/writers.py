@@ -49,6 +49,13 @@ class _Cache:
         self.d[id(t)] = (t, v)
 
 
+def _serialise_rest(t: Attribution) -> str:
+    """The JSON object of an attribution without its ``id``, from after the opening brace."""
+    d = t.as_dict()
+    d.pop("id")
+    return json.dumps(d, ensure_ascii=False)[1:]
+
+
 class Writer:
     """Base: ``write`` each result, then ``close``."""
 
@@ -59,9 +66,7 @@ class Writer:
     def _rest(self, t: Attribution) -> str:
         rest = self.cache.get(t)
         if rest is None:
-            d = t.as_dict()
-            d.pop("id")
-            rest = json.dumps(d, ensure_ascii=False)[1:]
+            rest = _serialise_rest(t)
             self.cache.put(t, rest)
         return str(rest)
 
@@ -77,15 +82,31 @@ _PLAIN_ID = re.compile(r"[A-Za-z0-9_.:#/\- ]*")
 
 def _json_str(s: str) -> str:
     """``json.dumps`` of a string, without its cost for plain ids (row numbers, IPs)."""
+    if s.isalnum() and s.isascii():  # the usual row number: no regex needed
+        return f'"{s}"'
     return f'"{s}"' if _PLAIN_ID.fullmatch(s) else json.dumps(s, ensure_ascii=False)
 
 
 class JsonlWriter(Writer):
     """One JSON object per line, ``id`` first."""
 
+    def __init__(self, out: IO[str]) -> None:
+        super().__init__(out)
+        self._tails: dict[int, tuple[Attribution, str]] = {}
+        self._write = out.write
+
     def write(self, r: Result) -> None:
-        rest = self._rest(r.template)
-        self.out.write('{"id": ' + _json_str(r.id) + (", " + rest if rest != "}" else "}") + "\n")
+        t = r.template
+        e = self._tails.get(id(t))
+        if e is None or e[0] is not t:
+            rest = _serialise_rest(t)
+            tail = (", " + rest if rest != "}" else "}") + "\n"
+            if len(self._tails) >= self.cache.limit:
+                self._tails.clear()
+            self._tails[id(t)] = (t, tail)
+        else:
+            tail = e[1]
+        self._write('{"id": ' + _json_str(r.id) + tail)
 
 
 class JsonWriter(Writer):

@@ -298,6 +298,85 @@ def _cells_to_asset(values: list[str], mapping: dict[int, str], rowno: int, name
     return Asset(rid or str(rowno), tuple(obs))
 
 
+_ROW_CACHE = 32768  # distinct product descriptions (the shared cells of a row) remembered
+_UNCACHED = frozenset({"id", "mac", "serial"})  # per-row values: nothing to share
+
+
+class _CellReader:
+    """:func:`_cells_to_asset` for the rows of one file, sharing the observations of repeated cells.
+
+    A catalog repeats its product lines, so the cells of the columns that describe a product
+    (brand, model, description, ...) are read once per distinct combination: the same
+    :class:`Observation` objects stand for all rows that repeat them (observations are immutable).
+    Per-row columns (id, MAC, serial) are read on every row.
+    """
+
+    __slots__ = ("cols", "name", "warn", "cache", "shared", "shared_cols", "own", "width", "fast")
+
+    def __init__(self, mapping: dict[int, str], name: str, warn: list[str]) -> None:
+        self.cols = list(mapping.items())
+        self.name = name
+        self.warn = warn
+        self.cache: dict[tuple[str, ...], tuple[Observation, ...]] = {}
+        shared = [i for i, f in self.cols if f not in _UNCACHED]
+        own = [(i, f) for i, f in self.cols if f in _UNCACHED]
+        self.shared = shared
+        self.shared_cols = [c for c in self.cols if c[0] in shared]
+        self.own = own
+        self.width = max(mapping) + 1 if mapping else 0
+        # observations come in mapping order: the shared part can lead when every per-row column
+        # that yields an observation (not the id) comes after the shared ones
+        order = [i for i, _f in self.cols]
+        last_shared = max((order.index(i) for i in shared), default=-1)
+        self.fast = all(order.index(i) > last_shared for i, f in own if f != "id")
+
+    def _read(self, field: str, v: str, rowno: int) -> str | None:
+        """The value of one non-empty cell (None: blanks only)."""
+        if v.isspace():
+            return None
+        v = v.strip()
+        if len(v) > MAX_FIELD:
+            self.warn.append(f"{self.name}:{rowno}: a {field} cell of {len(v)} characters was cut to {MAX_FIELD}")
+            v = v[:MAX_FIELD]
+        return v
+
+    def asset(self, values: list[str], rowno: int) -> Asset:
+        if not self.fast or len(values) < self.width:
+            return _cells_to_asset(values, dict(self.cols), rowno, self.name, self.warn)
+        key = tuple([values[i] for i in self.shared])
+        head = self.cache.get(key)
+        if head is None:
+            if any(len(v) > MAX_FIELD for v in key):  # warned about, in column order, on every row
+                return _cells_to_asset(values, dict(self.cols), rowno, self.name, self.warn)
+            head = self._shared_obs(key, rowno)
+        rid = ""
+        tail: list[Observation] = []
+        for i, field in self.own:
+            v = values[i]
+            if not v:
+                continue
+            w = self._read(field, v, rowno)
+            if w is None:
+                continue
+            if field == "id":
+                rid = rid or w
+            else:
+                tail.append(Observation(_KIND[field], w, _source(self.name, field)))
+        return Asset(rid or str(rowno), head + tuple(tail) if tail else head)
+
+    def _shared_obs(self, key: tuple[str, ...], rowno: int) -> tuple[Observation, ...]:
+        obs: list[Observation] = []
+        for (_i, field), v in zip(self.shared_cols, key, strict=True):
+            w = self._read(field, v, rowno) if v else None
+            if w is not None:
+                obs.append(Observation(_KIND[field], w, _source(self.name, field)))
+        out = tuple(obs)
+        if len(self.cache) >= _ROW_CACHE:
+            self.cache.clear()
+        self.cache[key] = out
+        return out
+
+
 @lru_cache(maxsize=1024)
 def _source(name: str, field: str) -> str:
     return f"{name}:{field}"
@@ -333,6 +412,7 @@ def read_csv(path: Path, overrides: dict[str, str], warn: list[str], delimiter: 
         if not mapping or set(mapping.values()) <= {"id"}:
             raise _no_columns(path, headers)
         rowno = 1
+        cells = _CellReader(mapping, path.name, warn)
         while True:
             try:
                 row = next(reader)
@@ -343,9 +423,12 @@ def read_csv(path: Path, overrides: dict[str, str], warn: list[str], delimiter: 
                 warn.append(f"{path}:{rowno}: unreadable row ({exc}); skipped")
                 continue
             rowno += 1
-            if not any(c.strip() for c in row):
+            for c in row:
+                if c and not c.isspace():
+                    break
+            else:  # an empty row (or one of blanks)
                 continue
-            yield _cells_to_asset(row, mapping, rowno, path.name, warn)
+            yield cells.asset(row, rowno)
 
 
 def read_xlsx(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
