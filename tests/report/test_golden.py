@@ -34,3 +34,23 @@ def test_far_golden_config(model: ReportModel, golden: Golden) -> None:
 
 def test_cyclonedx_golden(model: ReportModel, golden: Golden) -> None:
     golden("report.cdx.json", render_cyclonedx(model))
+
+
+def _normalised(text: str) -> str:
+    """The KB version changes with every KB edit: not what these golden files are about."""
+    import re
+
+    return re.sub(r"\d{4}\.\d\d\.\d\d\+[0-9a-f]{12}", "KB-VERSION", text)
+
+
+def test_cli_writers_golden(golden: Golden) -> None:
+    """The machine formats of ``check`` (JSON Lines, JSON, CSV) on a small fixed catalog."""
+    from typer.testing import CliRunner
+
+    from trueoem.cli import app
+
+    src = str(HERE / "data" / "catalog-small.csv")
+    for fmt, name in (("jsonl", "check.jsonl"), ("json", "check.json"), ("csv", "check.csv")):
+        r = CliRunner().invoke(app, ["check", src, "-f", fmt])
+        assert r.exit_code == 0, r.output
+        golden(name, _normalised(r.stdout))
