@@ -189,6 +189,16 @@ def _open_store(db: str | None) -> Store:
         raise _die(f"cannot open the store {db or '(default)'}: {str(exc).splitlines()[0]}") from None
 
 
+def _exit_code(interrupted: bool, failed: bool, tripped: bool) -> None:
+    """The documented exit codes: 130 interrupted, 2 input problems, 1 --fail-on matched, else 0."""
+    if interrupted:
+        raise typer.Exit(130)
+    if failed:
+        raise typer.Exit(2)
+    if tripped:
+        raise typer.Exit(1)
+
+
 def _saver(kind: str, params: dict[str, object], ckb: CompiledKB, save: bool, db: str | None) -> Saver | None:
     """A store writer when --save (or --db) was given."""
     if not (save or db):
@@ -314,12 +324,7 @@ def _attribute_batch(
         interrupted = True
     finally:
         out.close()
-    if interrupted:
-        raise typer.Exit(130)
-    if failed:
-        raise typer.Exit(2)
-    if out.tripped:
-        raise typer.Exit(1)
+    _exit_code(interrupted, bool(failed), out.tripped)
 
 
 @app.command()
@@ -398,12 +403,7 @@ def attribute(
     finally:
         _close_saver(saver, interrupted)
         out.close(_saved_line(saver))
-    if interrupted:
-        raise typer.Exit(130)
-    if failed:
-        raise typer.Exit(2)
-    if out.tripped:
-        raise typer.Exit(1)
+    _exit_code(interrupted, bool(failed), out.tripped)
 
 
 @app.command()
@@ -721,12 +721,7 @@ def import_(
         store.finish_scan(scan_id, "interrupted" if interrupted else "done")
         store.close()
         out.close(f"; stored as import {scan_id}")
-    if interrupted:
-        raise typer.Exit(130)
-    if failed:
-        raise typer.Exit(2)
-    if out.tripped:
-        raise typer.Exit(1)
+    _exit_code(interrupted, bool(failed), out.tripped)
 
 
 @app.command()
@@ -762,10 +757,7 @@ def pcap(
         store.finish_scan(scan_id, "interrupted" if interrupted else "done")
         store.close()
         out.close(f"; stored as import {scan_id}")
-    if interrupted:
-        raise typer.Exit(130)
-    if out.tripped:
-        raise typer.Exit(1)
+    _exit_code(interrupted, False, out.tripped)
 
 
 user_app = typer.Typer(help="Local users of the web UI.", no_args_is_help=True)
