@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
-import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from trueoem.sources.records import MAX_LINE
+from trueoem.sources.records import parse_line
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -45,25 +44,6 @@ class Failure:
 
 
 Item = Task | Failure
-
-
-def parse_line(line: str, n: int, name: str, warn: list[str]) -> dict[str, Any] | None:
-    """The record object of one decoded line, or None (blank, over the cap, malformed: warned)."""
-    if not line.strip():
-        return None
-    if len(line) > MAX_LINE:
-        warn.append(f"{name}:{n}: line of {len(line)} bytes is over the {MAX_LINE}-byte cap; skipped")
-        return None
-    try:
-        rec = json.loads(line)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        warn.append(f"{name}:{n}: malformed JSON ({msg}); skipped")
-        return None
-    if not isinstance(rec, dict):
-        warn.append(f"{name}:{n}: not a JSON object; skipped")
-        return None
-    return rec
 
 
 def _rid(b: bytes, n: int) -> str | None:

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from trueoem import __version__
-from trueoem.batch.inputs import Task, parse_line, pyarrow
+from trueoem.batch.inputs import Task, pyarrow
 from trueoem.match.engine import CompiledKB
 from trueoem.match.facets import decode_bytes
-from trueoem.model import Asset, Observation
+from trueoem.model import Asset
 from trueoem.report.writers import JsonlWriter
 from trueoem.screen import Result, Screener
-from trueoem.sources.records import observations_of
+from trueoem.sources.records import group_assets, parse_line
 
 #: one result as shipped in lines mode: id, JSON Lines text, verdict value, OEM name, white label
 LineTuple = tuple[str, str, str, str | None, bool]
@@ -174,19 +174,8 @@ def _records(task: Task, warn: list[str]) -> Iterator[tuple[int, dict[str, Any]]
 
 def assets(task: Task, warn: list[str]) -> Iterator[Asset]:
     """The assets of a chunk, as :func:`trueoem.sources.records.read_records` reads them."""
-    cur_id: str | None = None
-    cur: list[Observation] = []
-    name = task.name
-    for n, rec in _records(task, warn):
-        rid = str(rec.get("id", n))
-        obs = observations_of(rec, f"{name}:{n}", warn)
-        if rid != cur_id and cur_id is not None:
-            yield Asset(cur_id, tuple(cur))
-            cur = []
-        cur_id = rid
-        cur.extend(obs)
-    if cur_id is not None and not task.truncated:  # an input that broke off loses its open asset
-        yield Asset(cur_id, tuple(cur))
+    # an input that broke off mid-asset loses its open asset, as the single-process reader does
+    return group_assets(_records(task, warn), task.name, warn, close_last=not task.truncated)
 
 
 def run_task(task: Task, kb: KbSpec, as_lines: bool, ckb: CompiledKB | None = None) -> Done:

@@ -80,25 +80,35 @@ def observations_of(rec: dict[str, Any], src: str, warn: list[str]) -> list[Obse
     return out
 
 
-def read_records(lines: Iterable[str], name: str, warn: list[str]) -> Iterator[Asset]:
-    """Assets from JSON Lines; consecutive lines with one id merge into one asset."""
+def parse_line(line: str, n: int, name: str, warn: list[str]) -> dict[str, Any] | None:
+    """The record object of one decoded line, or None (blank, over the cap, malformed: warned)."""
+    if not line.strip():
+        return None
+    if len(line) > MAX_LINE:
+        warn.append(f"{name}:{n}: line of {len(line)} bytes is over the {MAX_LINE}-byte cap; skipped")
+        return None
+    try:
+        rec = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        warn.append(f"{name}:{n}: malformed JSON ({msg}); skipped")
+        return None
+    if not isinstance(rec, dict):
+        warn.append(f"{name}:{n}: not a JSON object; skipped")
+        return None
+    return rec
+
+
+def group_assets(
+    records: Iterable[tuple[int, dict[str, Any]]], name: str, warn: list[str], *, close_last: bool = True
+) -> Iterator[Asset]:
+    """Assets from numbered record objects; consecutive records with one id merge into one asset.
+
+    ``close_last=False`` drops the asset still open at the end (an input that broke off mid-asset).
+    """
     cur_id: str | None = None
     cur: list[Observation] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        if len(line) > MAX_LINE:
-            warn.append(f"{name}:{n}: line of {len(line)} bytes is over the {MAX_LINE}-byte cap; skipped")
-            continue
-        try:
-            rec = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            warn.append(f"{name}:{n}: malformed JSON ({msg}); skipped")
-            continue
-        if not isinstance(rec, dict):
-            warn.append(f"{name}:{n}: not a JSON object; skipped")
-            continue
+    for n, rec in records:
         rid = str(rec.get("id", n))
         obs = observations_of(rec, f"{name}:{n}", warn)
         if rid != cur_id and cur_id is not None:
@@ -106,5 +116,11 @@ def read_records(lines: Iterable[str], name: str, warn: list[str]) -> Iterator[A
             cur = []
         cur_id = rid
         cur.extend(obs)
-    if cur_id is not None:
+    if cur_id is not None and close_last:
         yield Asset(cur_id, tuple(cur))
+
+
+def read_records(lines: Iterable[str], name: str, warn: list[str]) -> Iterator[Asset]:
+    """Assets from JSON Lines; consecutive lines with one id merge into one asset."""
+    numbered = ((n, parse_line(line, n, name, warn)) for n, line in enumerate(lines, start=1))
+    yield from group_assets(((n, rec) for n, rec in numbered if rec is not None), name, warn)
