@@ -12,10 +12,10 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -688,36 +688,68 @@ def import_(
     db: DbOpt = None,
 ) -> None:
     """Read other tools' output (nmap XML, masscan, zgrab2, Shodan, Censys) into the store and attribute it."""
-    from trueoem.jobs import host_attribution
     from trueoem.sources.imports import ImportFileError, read_import
+
+    _ingest_hosts(
+        {"tool": tool.value}, lambda f, warn: read_import(tool.value, f, warn), files, fmt, output, fail_on, kb, db,
+        file_errors=(ImportFileError,),
+    )  # fmt: skip
+
+
+def _ingest_hosts(
+    params: dict[str, object],
+    read: Callable[[Path, list[str]], Iterable[Any]],
+    files: list[Path],
+    fmt: Format | None,
+    output: Path | None,
+    fail_on: FailOn | None,
+    kb: list[Path] | None,
+    db: str | None,
+    file_errors: tuple[type[Exception], ...] = (),
+) -> None:
+    """Hosts read from files (imports, captures) -> attributed -> stored as one ``import`` run -> reported.
+
+    ``read(file, warn)`` yields host records with ``ip``, ``mac``, ``ports`` and ``observations``. Each
+    batch is stored before it is reported, so an interrupted run has stored everything it printed.
+    """
+    from trueoem.jobs import host_attribution
     from trueoem.store import AssetRecord
 
     ckb = _compiled(kb)
     store = _open_store(db)
-    scan_id = store.begin_scan("import", {"tool": tool.value, "files": [str(f) for f in files]}, ckb.kb.version)
+    scan_id = store.begin_scan("import", {**params, "files": [str(f) for f in files]}, ckb.kb.version)
     warn: list[str] = []
     failed: list[str] = []
     out = _Output(fmt, output, fail_on, warn)
-    batch: list[AssetRecord] = []
+    stored: list[AssetRecord] = []
+    shown: list[Result] = []
+
+    def flush() -> None:
+        if stored:
+            store.record_many(scan_id, stored)
+        for r in shown:
+            out.write(r)
+        stored.clear()
+        shown.clear()
+
     interrupted = False
     try:
         for f in files:
             try:
-                for rec in read_import(tool.value, f, warn):
-                    a = host_attribution(rec.ip, rec.mac, list(rec.ports), list(rec.observations), ckb)
-                    batch.append(AssetRecord(rec.observations, ip=rec.ip, mac=rec.mac, attribution=a))
-                    if len(batch) >= 500:
-                        store.record_many(scan_id, batch)
-                        batch = []
-                    out.write(Result(rec.ip, a))
-            except ImportFileError as exc:
+                for h in read(f, warn):
+                    hid = h.ip or h.mac or f.name
+                    a = host_attribution(hid, h.mac, list(h.ports), list(h.observations), ckb)
+                    stored.append(AssetRecord(tuple(h.observations), ip=h.ip, mac=h.mac, attribution=a))
+                    shown.append(Result(hid, a))
+                    if len(stored) >= 500:
+                        flush()
+            except file_errors as exc:
                 failed.append(str(exc))
                 err.print(f"trueoem: {escape(str(exc))}", soft_wrap=True)
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        if batch:
-            store.record_many(scan_id, batch)
+        flush()
         store.finish_scan(scan_id, "interrupted" if interrupted else "done")
         store.close()
         out.close(f"; stored as import {scan_id}")
@@ -734,213 +766,9 @@ def pcap(
     db: DbOpt = None,
 ) -> None:
     """Passive analysis of packet captures: who answered with what, attributed and stored like a scan."""
-    from trueoem.jobs import host_attribution
     from trueoem.sources.pcap import read_pcap
-    from trueoem.store import AssetRecord
 
-    ckb = _compiled(kb)
-    store = _open_store(db)
-    scan_id = store.begin_scan("import", {"tool": "pcap", "files": [str(f) for f in files]}, ckb.kb.version)
-    warn: list[str] = []
-    out = _Output(fmt, output, fail_on, warn)
-    interrupted = False
-    try:
-        for f in files:
-            for h in read_pcap(f, warn):
-                hid = h.ip or h.mac or f.name
-                a = host_attribution(hid, h.mac, list(h.ports), list(h.observations), ckb)
-                store.record_many(scan_id, [AssetRecord(tuple(h.observations), ip=h.ip, mac=h.mac, attribution=a)])
-                out.write(Result(hid, a))
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        store.finish_scan(scan_id, "interrupted" if interrupted else "done")
-        store.close()
-        out.close(f"; stored as import {scan_id}")
-    _exit_code(interrupted, False, out.tripped)
-
-
-user_app = typer.Typer(help="Local users of the web UI.", no_args_is_help=True)
-schedule_app = typer.Typer(help="Recurring scans kept in the store.", no_args_is_help=True)
-alert_app = typer.Typer(
-    help="Where alerts about new covered devices go (webhook, syslog, e-mail).", no_args_is_help=True
-)
-app.add_typer(user_app, name="user")
-app.add_typer(schedule_app, name="schedule")
-app.add_typer(alert_app, name="alert")
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    db: DbOpt = None,
-    no_auth: Annotated[bool, typer.Option("--no-auth", help="No login (only allowed on a loopback address).")] = False,
-) -> None:
-    """The web UI and REST API (OpenAPI at /openapi.json). Create the first admin with 'trueoem user add'."""
-    from trueoem.web import serve as run_server
-
-    try:
-        run_server(host, port, db, auth=not no_auth)
-    except ValueError as exc:
-        raise _die(str(exc)) from None
-
-
-@user_app.command("add")
-def user_add(
-    name: Annotated[str, typer.Argument(help="User name.")],
-    role: Annotated[str, typer.Option(help="viewer, operator (may scan and upload) or admin.")] = "admin",
-    db: DbOpt = None,
-    password: Annotated[str | None, typer.Option(help="The password (default: asked for, twice).", hidden=True)] = None,
-) -> None:
-    """Create a local user (argon2 password hash)."""
-    from trueoem.web.auth import AuthError, add_user
-
-    if password is None:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    store = _open_store(db)
-    try:
-        u = add_user(store, name, password, role)
-    except AuthError as exc:
-        raise _die(str(exc)) from None
-    finally:
-        store.close()
-    print(f"user {u.username} ({u.role}) created")
-
-
-@schedule_app.command("add")
-def schedule_add(
-    name: Annotated[str, typer.Argument(help="A name for the schedule.")],
-    targets: Annotated[list[str], typer.Argument(help="Targets, as for 'trueoem scan'.")],
-    every: Annotated[str, typer.Option("--every", help="'every 6h', 'every 2d', 'daily at 02:30 [zone]'.")],
-    exclude: Annotated[list[str] | None, typer.Option("--exclude")] = None,
-    ports: Annotated[str, typer.Option("-p", "--ports")] = "default",
-    max_rate: Annotated[float, typer.Option("--max-rate")] = 200.0,
-    interface: Annotated[str | None, typer.Option("--interface")] = None,
-    db: DbOpt = None,
-) -> None:
-    """Add a recurring scan."""
-    from trueoem.schedule import ScheduleError, add_schedule
-
-    spec = every if every.startswith(("every", "daily")) else f"every {every}"
-    store = _open_store(db)
-    try:
-        sch = add_schedule(
-            store, name, targets, spec, exclusions=exclude or [], ports=ports, max_rate=max_rate, interface=interface
-        )
-    except ScheduleError as exc:
-        raise _die(str(exc)) from None
-    finally:
-        store.close()
-    print(json.dumps(sch.as_dict(), default=str))
-
-
-@schedule_app.command("list")
-def schedule_list(db: DbOpt = None) -> None:
-    """The recurring scans."""
-    from trueoem.schedule import list_schedules
-
-    store = _open_store(db)
-    for sch in list_schedules(store):
-        print(json.dumps(sch.as_dict(), default=str))
-    store.close()
-
-
-@schedule_app.command("remove")
-def schedule_remove(name: Annotated[str, typer.Argument()], db: DbOpt = None) -> None:
-    """Remove a recurring scan."""
-    from trueoem.schedule import ScheduleError, remove_schedule
-
-    store = _open_store(db)
-    try:
-        remove_schedule(store, name)
-    except ScheduleError as exc:
-        raise _die(str(exc)) from None
-    finally:
-        store.close()
-
-
-@schedule_app.command("run")
-def schedule_run(
-    db: DbOpt = None,
-    kb: KbOpt = None,
-    once: Annotated[bool, typer.Option("--once", help="Run what is due now, then exit.")] = False,
-) -> None:
-    """Run due scans (and send alerts) until stopped; with --once, just what is due now."""
-    from trueoem.schedule import run_forever, run_once
-
-    ckb = _compiled(kb)
-    store = _open_store(db)
-    try:
-        if once:
-            from datetime import UTC, datetime
-
-            for rep in run_once(store, ckb, datetime.now(UTC)):
-                err.print(
-                    f"{rep.schedule}: {rep.status}; alerts sent {rep.alerts.sent}, failed "
-                    f"{rep.alerts.failed}" + (f"; {rep.error}" if rep.error else ""),
-                    soft_wrap=True,
-                )
-        else:
-            run_forever(store, ckb)
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
-    finally:
-        store.close()
-
-
-@alert_app.command("add")
-def alert_add(
-    name: Annotated[str, typer.Argument()],
-    kind: Annotated[str, typer.Argument(help="webhook, syslog or email.")],
-    setting: Annotated[
-        list[str] | None, typer.Option("--set", help="KEY=VALUE settings (see docs/schedule.md).")
-    ] = None,
-    db: DbOpt = None,
-) -> None:
-    """Add an alert channel."""
-    from trueoem.schedule import AlertError, add_channel
-
-    config: dict[str, object] = {}
-    for item in setting or []:
-        k, sep, v = item.partition("=")
-        if not sep:
-            raise _die(f"--set {item!r}: expected KEY=VALUE")
-        config[k.strip()] = v
-    store = _open_store(db)
-    try:
-        ch = add_channel(store, name, kind, config)
-    except AlertError as exc:
-        raise _die(str(exc)) from None
-    finally:
-        store.close()
-    print(json.dumps({"name": ch.name, "kind": ch.kind, "config": ch.redacted()}, default=str))
-
-
-@alert_app.command("list")
-def alert_list(db: DbOpt = None) -> None:
-    """The alert channels (secrets hidden)."""
-    from trueoem.schedule import list_channels
-
-    store = _open_store(db)
-    for ch in list_channels(store):
-        print(json.dumps({"name": ch.name, "kind": ch.kind, "config": ch.redacted()}, default=str))
-    store.close()
-
-
-@alert_app.command("test")
-def alert_test(name: Annotated[str, typer.Argument()], db: DbOpt = None) -> None:
-    """Send a test alert through a channel."""
-    from trueoem.schedule import AlertError, ChannelError, send_test_alert
-
-    store = _open_store(db)
-    try:
-        send_test_alert(store, name)
-    except (AlertError, ChannelError) as exc:
-        raise _die(str(exc)) from None
-    finally:
-        store.close()
-    print("sent")
+    _ingest_hosts({"tool": "pcap"}, read_pcap, files, fmt, output, fail_on, kb, db)
 
 
 class ReportFormat(enum.StrEnum):
