@@ -855,16 +855,9 @@ def report(
     elif fmt == ReportFormat.json:
         text = json.dumps({"schema_version": 1, "results": records}, ensure_ascii=False, indent=1) + "\n"
     else:
-        import csv as csvmod
-        import io
+        from trueoem.report.writers import records_csv
 
-        buf = io.StringIO()
-        w = csvmod.writer(buf)
-        cols = ["id", "ip", "verdict", "oem", "confidence", "label_brand", "white_label", "model", "legal_basis"]
-        w.writerow(cols)
-        for rec in records:
-            w.writerow(["" if rec.get(c) is None else rec.get(c) for c in cols])
-        text = buf.getvalue()
+        text = records_csv(records)
     if output is None and isinstance(text, bytes):
         raise _die("a PDF needs -o FILE")
     try:

@@ -8,8 +8,10 @@ the same object (see :mod:`trueoem.screen`).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from trueoem.model import Attribution
@@ -184,3 +186,17 @@ def _cell(v: object) -> str:
     if isinstance(v, list | tuple):
         return " ".join(str(x) for x in v)
     return str(v)
+
+
+#: Columns of the CSV report of stored/recorded attributions (``trueoem report -f csv``, web download).
+REPORT_CSV_COLUMNS = ("id", "ip", "verdict", "oem", "confidence", "label_brand", "white_label", "model", "legal_basis")
+
+
+def records_csv(records: Iterable[Mapping[str, Any]], columns: Sequence[str] = REPORT_CSV_COLUMNS) -> str:
+    """Attribution records (``Attribution.as_dict()`` shape) as CSV text with a header row."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(columns)
+    for rec in records:
+        w.writerow(["" if rec.get(c) is None else rec.get(c) for c in columns])
+    return buf.getvalue()

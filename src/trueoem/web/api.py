@@ -394,18 +394,10 @@ def render_report(request: Request, fmt: str, scan_id: int | None) -> Response:
 
         body = render_cyclonedx(model)
     elif fmt == "csv":
-        import csv
-        import io
+        from trueoem.report.writers import REPORT_CSV_COLUMNS, records_csv
 
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        cols = ["asset_id", "id", "ip", "verdict", "oem", "confidence", "label_brand", "white_label", "model",
-                "legal_basis"]  # fmt: skip
-        w.writerow(cols)
-        for sa in c.store.latest_attributions(scan_id=scan_id):
-            rec = dict(sa.record, asset_id=sa.asset_id)
-            w.writerow(["" if rec.get(k) is None else rec.get(k) for k in cols])
-        body = buf.getvalue()
+        rows = (dict(sa.record, asset_id=sa.asset_id) for sa in c.store.latest_attributions(scan_id=scan_id))
+        body = records_csv(rows, ("asset_id", *REPORT_CSV_COLUMNS))
     else:
         recs = [dict(sa.record, asset_id=sa.asset_id) for sa in c.store.latest_attributions(scan_id=scan_id)]
         body = json.dumps({"schema_version": 1, "records": recs}, ensure_ascii=False, default=str)
