@@ -105,12 +105,6 @@ def required_literals(pattern: str, ignore_case: bool) -> Requirement:
     return frozenset(x.lower() for x in best)
 
 
-def required_literal(pattern: str, ignore_case: bool) -> str:
-    """The single literal every match contains (for a one-literal requirement), else ""."""
-    req = required_literals(pattern, ignore_case)
-    return next(iter(req)) if len(req) == 1 else ""
-
-
 class RuleIndex:
     """Rules filed by the facet fields they read."""
 
@@ -181,14 +175,3 @@ class RuleIndex:
             self._cands.clear()
         self._cands[(field, found)] = out
         return out
-
-    def naive_match(self, value: str) -> list[Rule]:
-        """The baseline: every rule's regex against the value, in turn (benchmarks only)."""
-        seen: set[str] = set()
-        hits = []
-        for crs in self.by_field.values():
-            for cr in crs:
-                if cr.rule.id not in seen and cr.regex.search(value):
-                    seen.add(cr.rule.id)
-                    hits.append(cr.rule)
-        return hits
