@@ -771,6 +771,189 @@ def pcap(
     _ingest_hosts({"tool": "pcap"}, read_pcap, files, fmt, output, fail_on, kb, db)
 
 
+user_app = typer.Typer(help="Local users of the web UI.", no_args_is_help=True)
+schedule_app = typer.Typer(help="Recurring scans kept in the store.", no_args_is_help=True)
+alert_app = typer.Typer(
+    help="Where alerts about new covered devices go (webhook, syslog, e-mail).", no_args_is_help=True
+)
+app.add_typer(user_app, name="user")
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(alert_app, name="alert")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    db: DbOpt = None,
+    no_auth: Annotated[bool, typer.Option("--no-auth", help="No login (only allowed on a loopback address).")] = False,
+) -> None:
+    """The web UI and REST API (OpenAPI at /openapi.json). Create the first admin with 'trueoem user add'."""
+    from trueoem.web import serve as run_server
+
+    try:
+        run_server(host, port, db, auth=not no_auth)
+    except ValueError as exc:
+        raise _die(str(exc)) from None
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option(help="viewer, operator (may scan and upload) or admin.")] = "admin",
+    db: DbOpt = None,
+    password: Annotated[str | None, typer.Option(help="The password (default: asked for, twice).", hidden=True)] = None,
+) -> None:
+    """Create a local user (argon2 password hash)."""
+    from trueoem.web.auth import AuthError, add_user
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    store = _open_store(db)
+    try:
+        u = add_user(store, name, password, role)
+    except AuthError as exc:
+        raise _die(str(exc)) from None
+    finally:
+        store.close()
+    print(f"user {u.username} ({u.role}) created")
+
+
+@schedule_app.command("add")
+def schedule_add(
+    name: Annotated[str, typer.Argument(help="A name for the schedule.")],
+    targets: Annotated[list[str], typer.Argument(help="Targets, as for 'trueoem scan'.")],
+    every: Annotated[str, typer.Option("--every", help="'every 6h', 'every 2d', 'daily at 02:30 [zone]'.")],
+    exclude: Annotated[list[str] | None, typer.Option("--exclude")] = None,
+    ports: Annotated[str, typer.Option("-p", "--ports")] = "default",
+    max_rate: Annotated[float, typer.Option("--max-rate")] = 200.0,
+    interface: Annotated[str | None, typer.Option("--interface")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Add a recurring scan."""
+    from trueoem.schedule import ScheduleError, add_schedule
+
+    spec = every if every.startswith(("every", "daily")) else f"every {every}"
+    store = _open_store(db)
+    try:
+        sch = add_schedule(
+            store, name, targets, spec, exclusions=exclude or [], ports=ports, max_rate=max_rate, interface=interface
+        )
+    except ScheduleError as exc:
+        raise _die(str(exc)) from None
+    finally:
+        store.close()
+    print(json.dumps(sch.as_dict(), default=str))
+
+
+@schedule_app.command("list")
+def schedule_list(db: DbOpt = None) -> None:
+    """The recurring scans."""
+    from trueoem.schedule import list_schedules
+
+    store = _open_store(db)
+    for sch in list_schedules(store):
+        print(json.dumps(sch.as_dict(), default=str))
+    store.close()
+
+
+@schedule_app.command("remove")
+def schedule_remove(name: Annotated[str, typer.Argument()], db: DbOpt = None) -> None:
+    """Remove a recurring scan."""
+    from trueoem.schedule import ScheduleError, remove_schedule
+
+    store = _open_store(db)
+    try:
+        remove_schedule(store, name)
+    except ScheduleError as exc:
+        raise _die(str(exc)) from None
+    finally:
+        store.close()
+
+
+@schedule_app.command("run")
+def schedule_run(
+    db: DbOpt = None,
+    kb: KbOpt = None,
+    once: Annotated[bool, typer.Option("--once", help="Run what is due now, then exit.")] = False,
+) -> None:
+    """Run due scans (and send alerts) until stopped; with --once, just what is due now."""
+    from trueoem.schedule import run_forever, run_once
+
+    ckb = _compiled(kb)
+    store = _open_store(db)
+    try:
+        if once:
+            from datetime import UTC, datetime
+
+            for rep in run_once(store, ckb, datetime.now(UTC)):
+                err.print(
+                    f"{rep.schedule}: {rep.status}; alerts sent {rep.alerts.sent}, failed "
+                    f"{rep.alerts.failed}" + (f"; {rep.error}" if rep.error else ""),
+                    soft_wrap=True,
+                )
+        else:
+            run_forever(store, ckb)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    finally:
+        store.close()
+
+
+@alert_app.command("add")
+def alert_add(
+    name: Annotated[str, typer.Argument()],
+    kind: Annotated[str, typer.Argument(help="webhook, syslog or email.")],
+    setting: Annotated[
+        list[str] | None, typer.Option("--set", help="KEY=VALUE settings (see docs/schedule.md).")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Add an alert channel."""
+    from trueoem.schedule import AlertError, add_channel
+
+    config: dict[str, object] = {}
+    for item in setting or []:
+        k, sep, v = item.partition("=")
+        if not sep:
+            raise _die(f"--set {item!r}: expected KEY=VALUE")
+        config[k.strip()] = v
+    store = _open_store(db)
+    try:
+        ch = add_channel(store, name, kind, config)
+    except AlertError as exc:
+        raise _die(str(exc)) from None
+    finally:
+        store.close()
+    print(json.dumps({"name": ch.name, "kind": ch.kind, "config": ch.redacted()}, default=str))
+
+
+@alert_app.command("list")
+def alert_list(db: DbOpt = None) -> None:
+    """The alert channels (secrets hidden)."""
+    from trueoem.schedule import list_channels
+
+    store = _open_store(db)
+    for ch in list_channels(store):
+        print(json.dumps({"name": ch.name, "kind": ch.kind, "config": ch.redacted()}, default=str))
+    store.close()
+
+
+@alert_app.command("test")
+def alert_test(name: Annotated[str, typer.Argument()], db: DbOpt = None) -> None:
+    """Send a test alert through a channel."""
+    from trueoem.schedule import AlertError, ChannelError, send_test_alert
+
+    store = _open_store(db)
+    try:
+        send_test_alert(store, name)
+    except (AlertError, ChannelError) as exc:
+        raise _die(str(exc)) from None
+    finally:
+        store.close()
+    print("sent")
+
+
 class ReportFormat(enum.StrEnum):
     html = "html"
     pdf = "pdf"
