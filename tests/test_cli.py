@@ -263,3 +263,30 @@ def test_update_oui(tmp_path: Path) -> None:
 def test_help_states_safety() -> None:
     r = run("--help")
     assert "never logs in" in r.stdout
+
+
+def _fifo(tmp_path: Path, name: str, data: bytes) -> Path:
+    """A named pipe that yields ``data`` once (what the shell's ``<(...)`` gives a command)."""
+    import os
+    import threading
+
+    p = tmp_path / name
+    os.mkfifo(p)
+
+    def feed() -> None:
+        with p.open("wb") as fh:
+            fh.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return p
+
+
+def test_check_and_attribute_read_pipes(tmp_path: Path) -> None:
+    # a pipe cannot seek back: format and encoding sniffing must not lose or trip over its head
+    r = run("check", str(_fifo(tmp_path, "cat.csv", CATALOG.encode())), "-f", "jsonl")
+    assert r.exit_code == 0, r.output
+    assert {x["id"]: x["oem"] for x in jsonl(r.stdout)}["1"] == "hikvision"
+    rec = {"id": "a", "protocol": "http", "raw": "HTTP/1.1 200 OK\r\nServer: DNVRS-Webs\r\n\r\n"}
+    r = run("attribute", str(_fifo(tmp_path, "rec.jsonl", (json.dumps(rec) + "\n").encode())), "-f", "jsonl")
+    assert r.exit_code == 0, r.output
+    assert jsonl(r.stdout)[0]["oem"] == "hikvision"

@@ -375,9 +375,7 @@ def attribute(
                 err.print(f"trueoem: {escape(msg)}", soft_wrap=True)
                 continue
             with fh:
-                head = fh.read(2)
-                fh.seek(0)
-                if head == b"\x1f\x8b":
+                if fh.peek(2)[:2] == b"\x1f\x8b":  # peek: a pipe cannot seek back
                     import gzip
 
                     lines: Iterable[bytes] = gzip.open(fh)

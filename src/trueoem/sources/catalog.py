@@ -15,7 +15,9 @@ import csv
 import io
 import json
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -539,6 +541,16 @@ def read_catalog(path: Path, overrides: dict[str, str], warn: list[str]) -> Iter
         return
     if not path.exists():
         raise SourceError(f"{path}: no such file")
+    if not path.is_file() and not path.is_dir():  # a pipe (<(...), /dev/stdin): read twice, so copy it
+        with tempfile.TemporaryDirectory(prefix="trueoem-") as tmp:
+            copy = Path(tmp) / (path.name or "input")
+            try:
+                with path.open("rb") as src, copy.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            except OSError as exc:
+                raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
+            yield from read_catalog(copy, overrides, warn)
+        return
     fmt = detect_format(path)
     if fmt == "xlsx":
         yield from read_xlsx(path, overrides, warn)
