@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from trueoem.model import Attribution
+from trueoem.report.encode import attribution_json
 from trueoem.screen import Result
 
 CSV_COLUMNS = (
@@ -53,9 +54,7 @@ class _Cache:
 
 def _serialise_rest(t: Attribution) -> str:
     """The JSON object of an attribution without its ``id``, from after the opening brace."""
-    d = t.as_dict()
-    d.pop("id")
-    return json.dumps(d, ensure_ascii=False)[1:]
+    return attribution_json(t, with_id=False)[1:]
 
 
 class Writer:

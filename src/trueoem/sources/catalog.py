@@ -542,8 +542,8 @@ def read_catalog(path: Path, overrides: dict[str, str], warn: list[str]) -> Iter
     if not path.exists():
         raise SourceError(f"{path}: no such file")
     if not path.is_file() and not path.is_dir():  # a pipe (<(...), /dev/stdin): read twice, so copy it
-        with tempfile.TemporaryDirectory(prefix="trueoem-") as tmp:
-            copy = Path(tmp) / (path.name or "input")
+        with tempfile.TemporaryDirectory(prefix="trueoem-") as folder:
+            copy = Path(folder) / (path.name or "input")
             try:
                 with path.open("rb") as src, copy.open("wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)

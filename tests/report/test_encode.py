@@ -1,0 +1,80 @@
+"""The fast JSON encoder writes exactly what ``json.dumps(as_dict())`` writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trueoem.match.engine import CompiledKB
+from trueoem.model import Attribution, Candidate, Evidence, Verdict
+from trueoem.report.encode import attribution_json
+from trueoem.screen import Screener
+from trueoem.sources.catalog import read_catalog
+from trueoem.sources.records import read_records
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _reference(a: Attribution, with_id: bool = True) -> str:
+    d = a.as_dict()
+    if not with_id:
+        d.pop("id")
+    return json.dumps(d, ensure_ascii=False)
+
+
+def test_examples_encode_as_json_dumps(ckb: CompiledKB) -> None:
+    s = Screener(ckb)
+    warn: list[str] = []
+    assets = [
+        *read_catalog(ROOT / "examples" / "catalog.csv", {}, warn),
+        *read_catalog(ROOT / "examples" / "inventory.xlsx", {}, warn),
+    ]
+    with (ROOT / "examples" / "records.jsonl").open(encoding="utf-8") as fh:
+        assets += list(read_records(fh, "records.jsonl", warn))
+    n = 0
+    for asset in assets:
+        a = s.one(asset).attribution
+        n += bool(a.evidence)
+        assert attribution_json(a) == _reference(a)
+        assert attribution_json(a, with_id=False) == _reference(a, with_id=False)
+    assert n > 100  # the examples carry evidence of every kind
+
+
+_text = st.text(st.characters(codec="utf-8"), max_size=12)  # quotes, backslashes, controls, astral
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    strings=st.lists(_text, min_size=12, max_size=12),
+    weight=st.floats(-10, 10, allow_nan=False),
+    p=st.floats(0, 1),
+    extra=st.lists(st.tuples(st.sampled_from(["ip", "mac", "ports", "verdict", "id"]), _text), max_size=3),
+)
+def test_any_strings_encode_as_json_dumps(
+    strings: list[str], weight: float, p: float, extra: list[tuple[str, str]]
+) -> None:
+    s = strings
+    ev = Evidence(s[0], s[1], s[2], s[3], weight, s[4], s[5], s[6], ((s[7], s[8]),) if s[7] else (), s[9])
+    a = Attribution(
+        id=s[10],
+        verdict=Verdict.UNKNOWN,
+        oem=s[11] or None,
+        oem_name=None,
+        confidence=p,
+        label_brand=s[0],
+        white_label=bool(s[1]),
+        legal_basis=s[2] or None,
+        evidence=(ev, ev),
+        alternatives=(Candidate(s[3], s[4], bool(s[5]), p, weight),),
+        conflicts=(s[6],),
+        notes=tuple(s[7:9]),
+        model=s[9] or None,
+        platform=(s[10],),
+        kb_version=s[11],
+        extra=tuple(dict(extra).items()),  # an extra key that shadows a standard one is kept as as_dict keeps it
+    )
+    assert attribution_json(a) == _reference(a)
+    assert attribution_json(a, with_id=False) == _reference(a, with_id=False)
