@@ -91,6 +91,11 @@ class Asset:
 
     id: str
     observations: tuple[Observation, ...]
+    # Optional, set by a reader that has one: a hashable key that determines observations[:head_len]
+    # exactly (equal keys, equal observations). Screening then keys its memo on it instead of
+    # hashing those observations (a catalog's product columns, shared by many rows).
+    head_key: object = field(default=None, compare=False)
+    head_len: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,9 +40,11 @@ class Screener:
 
     def __init__(self, ckb: CompiledKB, memo_max: int = MEMO_MAX) -> None:
         self.ckb = ckb
-        self.memo: dict[tuple[tuple[str, str, str], ...], Attribution] = {}
+        self.memo: dict[tuple[object, ...], Attribution] = {}
         self.memo_max = max(1, memo_max)
         self._block = ckb.oui.block
+        self._block24 = ckb.oui.block24
+        self._blocks: dict[str, str] = {}  # a MAC's first 6 hex digits -> its key, where they decide it
 
     def _key_value(self, o: Observation) -> str:
         """The part of an observation's value the attribution depends on.
@@ -59,7 +61,18 @@ class Screener:
         if len(h) == 12 and len(value) <= 40 and not h.strip(_HEX_DIGITS):
             # the usual written form: hex digits and separators only, so h is what
             # normalise_mac(value) would read (in any case)
-            return "mac:" + self._block(h.upper())
+            p = h[:6]
+            k = self._blocks.get(p)  # most 24-bit prefixes decide alone
+            if k is not None:
+                return k
+            h = h.upper()
+            b = self._block24(h[:6])
+            if b is None:  # a longer block may sit under this prefix: the whole MAC decides
+                return "mac:" + self._block(h)
+            if len(self._blocks) >= 65536:
+                self._blocks.clear()
+            self._blocks[p] = k = "mac:" + b
+            return k
         n = normalise_mac(value)
         if n is not None:
             return "mac:" + self._block(n)
@@ -69,12 +82,19 @@ class Screener:
         """The result for one asset."""
         # input order is part of the key (a reordered row is a miss, never a wrong hit)
         mk = self._mac_key
-        key = tuple(
-            [
-                (o.kind, o.value, o.source) if o.kind != "mac" else ("mac", mk(o.value), o.source)
-                for o in asset.observations
-            ]
-        )
+        hk = asset.head_key
+        obs = asset.observations
+        key: tuple[object, ...]
+        if hk is not None and len(obs) == asset.head_len + 1:  # a catalog row with its MAC or serial
+            o = obs[-1]
+            key = (hk, o.kind, mk(o.value) if o.kind == "mac" else o.value, o.source)
+        else:  # the reader's key (if any) stands for the leading observations
+            tail = obs if hk is None else obs[asset.head_len :]
+            key = tuple(
+                [(o.kind, o.value, o.source) if o.kind != "mac" else ("mac", mk(o.value), o.source) for o in tail]
+            )
+            if hk is not None:  # (hk, 3-tuples...): never a key of the shapes above
+                key = (hk, key)
         memo = self.memo
         t = memo.pop(key, None)
         if t is None:

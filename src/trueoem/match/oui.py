@@ -72,6 +72,14 @@ class OuiIndex:
                     return q
         return p if len(p) == 6 and (p in self._kb.oui_assignments or p in self.table()) else ""
 
+    def block24(self, prefix: str) -> str | None:
+        """:meth:`block` of every MAC that starts with these 6 upper-case hex digits, or None when
+        a longer (MA-M, MA-S, pinned) block under them may decide instead."""
+        deep = self._deep if self._deep is not None else self._deep_prefixes()
+        if len(prefix) != 6 or (prefix in deep and prefix[1] not in _LOCAL):
+            return None
+        return self.block(prefix + "000000")
+
     def _deep_prefixes(self) -> frozenset[str]:
         """24-bit prefixes under which a longer (MA-M, MA-S, pinned) prefix is known."""
         keys = [*self.table(), *self._kb.oui_assignments]

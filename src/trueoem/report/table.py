@@ -30,11 +30,13 @@ class Summary:
 
     def add(self, a: Attribution) -> None:
         self.total += 1
-        self.verdicts[a.verdict.value] += 1
-        if a.verdict in (Verdict.COVERED, Verdict.LIKELY_COVERED) and a.oem_name:
-            self.oems[a.oem_name] += 1
-        if a.white_label and a.verdict in (Verdict.COVERED, Verdict.LIKELY_COVERED):
-            self.white_label += 1
+        v = a.verdict
+        self.verdicts[v] += 1  # a StrEnum member is its value as a key: counts read back by "covered"
+        if v is Verdict.COVERED or v is Verdict.LIKELY_COVERED:
+            if a.oem_name:
+                self.oems[a.oem_name] += 1
+            if a.white_label:
+                self.white_label += 1
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -14,11 +14,12 @@ import codecs
 import csv
 import io
 import json
+import operator
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -313,7 +314,20 @@ class _CellReader:
     Per-row columns (id, MAC, serial) are read on every row.
     """
 
-    __slots__ = ("cols", "name", "warn", "cache", "shared", "shared_cols", "own", "width", "fast")
+    __slots__ = (
+        "cols",
+        "name",
+        "warn",
+        "cache",
+        "shared",
+        "shared_cols",
+        "own",
+        "width",
+        "fast",
+        "cells",
+        "token",
+        "own_read",
+    )
 
     def __init__(self, mapping: dict[int, str], name: str, warn: list[str]) -> None:
         self.cols = list(mapping.items())
@@ -331,6 +345,16 @@ class _CellReader:
         order = [i for i, _f in self.cols]
         last_shared = max((order.index(i) for i in shared), default=-1)
         self.fast = all(order.index(i) > last_shared for i, f in own if f != "id")
+        # the shared cells of a row, as a tuple, in one C call
+        get = operator.itemgetter(*shared) if shared else None
+        self.cells: Callable[[list[str]], tuple[str, ...]] = (
+            (lambda v: ()) if get is None else (lambda v: (get(v),)) if len(shared) == 1 else get
+        )
+        # the cells determine the shared observations given the file and the column mapping
+        # (a string: its hash is computed once, where a tuple's is computed on every lookup)
+        # per-row columns: index, field, observation kind ("" for the id) and source
+        self.own_read = [(i, f, "" if f == "id" else _KIND[f], _source(name, f)) for i, f in own]
+        self.token = f"catalog\x00{name}\x00{self.cols!r}"
 
     def _read(self, field: str, v: str, rowno: int) -> str | None:
         """The value of one non-empty cell (None: blanks only)."""
@@ -345,7 +369,7 @@ class _CellReader:
     def asset(self, values: list[str], rowno: int) -> Asset:
         if not self.fast or len(values) < self.width:
             return _cells_to_asset(values, dict(self.cols), rowno, self.name, self.warn)
-        key = tuple([values[i] for i in self.shared])
+        key = self.cells(values)
         head = self.cache.get(key)
         if head is None:
             if any(len(v) > MAX_FIELD for v in key):  # warned about, in column order, on every row
@@ -353,18 +377,20 @@ class _CellReader:
             head = self._shared_obs(key, rowno)
         rid = ""
         tail: list[Observation] = []
-        for i, field in self.own:
+        for i, field, kind, src in self.own_read:
             v = values[i]
             if not v:
                 continue
-            w = self._read(field, v, rowno)
-            if w is None:
-                continue
-            if field == "id":
-                rid = rid or w
-            else:
-                tail.append(Observation(_KIND[field], w, _source(self.name, field)))
-        return Asset(rid or str(rowno), head + tuple(tail) if tail else head)
+            if len(v) > MAX_FIELD or v[0].isspace() or v[-1].isspace():  # to strip or cut (and warn)
+                w = self._read(field, v, rowno)
+                if w is None:
+                    continue
+                v = w
+            if kind:
+                tail.append(Observation(kind, v, src))
+            elif not rid:  # the id column
+                rid = v
+        return Asset(rid or str(rowno), head + tuple(tail) if tail else head, (self.token, key), len(head))
 
     def _shared_obs(self, key: tuple[str, ...], rowno: int) -> tuple[Observation, ...]:
         obs: list[Observation] = []
