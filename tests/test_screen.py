@@ -1,0 +1,64 @@
+"""The screening memo: a memoised result is the result a fresh attribution gives, never another's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trueoem.attribute import attribute
+from trueoem.match.engine import CompiledKB
+from trueoem.screen import Screener
+from trueoem.sources.catalog import read_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _fresh(ckb: CompiledKB, asset_id: str, observations: tuple) -> dict:  # type: ignore[type-arg]
+    return attribute(asset_id, observations, ckb).as_dict()
+
+
+def _spellings(h: str) -> list[str]:
+    pairs = [h[i : i + 2] for i in range(0, 12, 2)]
+    return [":".join(pairs), "-".join(pairs).lower(), h.lower(), f"{h[:4]}.{h[4:8]}.{h[8:]}".lower()]
+
+
+def test_memoised_rows_equal_fresh_attributions(ckb: CompiledKB, tmp_path: Path) -> None:
+    table = ckb.oui.table()
+    deep = sorted(p for p in table if len(p) == 9)[0]  # an MA-S block inside a 24-bit prefix
+    hik = next(p for p, org in sorted(table.items()) if len(p) == 6 and "Hikvision" in org)
+    macs = [
+        *_spellings(hik + "0A0B0C"),
+        *_spellings(hik + "FFEE01"),
+        *_spellings(deep + "123"),  # the MA-S block
+        *_spellings(deep[:6] + "F00000"),  # same 24 bits, outside that block
+        "02:00:00:00:00:01",  # locally administered
+        "not a mac",
+        "",
+    ]
+    rows = ["Line,Manufacturer,Model Number,Description,MAC"]
+    products = [
+        "Hikvision,DS-2CD2143G0-I,4MP dome camera",
+        "Amcrest,IP4M-1041B,4MP PTZ camera",
+        "Acme,X-100,Widget",
+    ]
+    n = 0
+    for _round in range(2):  # every (product, MAC) twice: the second round hits the memo
+        for p in products:
+            for m in macs:
+                n += 1
+                rows.append(f"{n},{p},{m}")
+    cat = tmp_path / "c.csv"
+    cat.write_text("\n".join(rows) + "\n")
+    other = tmp_path / "d.csv"  # the same cells in another file: its evidence names its own file
+    other.write_text("\n".join(rows[:5]) + "\n")
+
+    s = Screener(ckb)
+    warn: list[str] = []
+    assets = [*read_catalog(cat, {}, warn), *read_catalog(other, {}, warn)]
+    assert all(a.head_key is not None for a in assets)  # the keyed path is the one under test
+    assets += list(read_catalog(ROOT / "examples" / "catalog.csv", {}, warn))
+    assets += list(read_catalog(other, {}, warn))
+    for a in assets:
+        assert s.one(a).attribution.as_dict() == _fresh(ckb, a.id, a.observations), a
+    assert len(s.memo) < len(assets)  # and the memo was used
+    froms = {e["from"] for a in assets[-4:] for e in s.one(a).attribution.as_dict()["evidence"]}  # type: ignore[union-attr]
+    assert froms and all(f.startswith("d.csv:") for f in froms)
