@@ -25,9 +25,12 @@ def test_memoised_rows_equal_fresh_attributions(ckb: CompiledKB, tmp_path: Path)
     table = ckb.oui.table()
     deep = sorted(p for p in table if len(p) == 9)[0]  # an MA-S block inside a 24-bit prefix
     hik = next(p for p, org in sorted(table.items()) if len(p) == 6 and "Hikvision" in org)
+    # a registered neighbour of another registrant (the first 4 hex digits in common)
+    near = next(p for p in sorted(table) if len(p) == 6 and p[:4] == hik[:4] and table[p] != table[hik])
     macs = [
         *_spellings(hik + "0A0B0C"),
         *_spellings(hik + "FFEE01"),
+        *_spellings(near + "FFEE01"),
         *_spellings(deep + "123"),  # the MA-S block
         *_spellings(deep[:6] + "F00000"),  # same 24 bits, outside that block
         "02:00:00:00:00:01",  # locally administered
