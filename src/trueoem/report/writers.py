@@ -99,15 +99,19 @@ class JsonlWriter(Writer):
     def write(self, r: Result) -> None:
         t = r.template
         e = self._tails.get(id(t))
-        if e is None or e[0] is not t:
+        if e is not None and e[0] is t:
+            tail = e[1]
+        else:
             rest = _serialise_rest(t)
             tail = (", " + rest if rest != "}" else "}") + "\n"
             if len(self._tails) >= self.cache.limit:
                 self._tails.clear()
             self._tails[id(t)] = (t, tail)
+        rid = r.id
+        if rid.isalnum() and rid.isascii():  # the usual row number: nothing to escape
+            self._write('{"id": "' + rid + '"' + tail)
         else:
-            tail = e[1]
-        self._write('{"id": ' + _json_str(r.id) + tail)
+            self._write('{"id": ' + _json_str(rid) + tail)
 
 
 class JsonWriter(Writer):
