@@ -13,8 +13,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import operator
+import os
 import re
 import shutil
 import sys
@@ -301,7 +303,11 @@ def _cells_to_asset(values: list[str], mapping: dict[int, str], rowno: int, name
     return Asset(rid or str(rowno), tuple(obs))
 
 
-_ROW_CACHE = 32768  # distinct product descriptions (the shared cells of a row) remembered
+_ROW_CACHE = 32768
+_READERS = itertools.count()  # readers of this process
+_HEADS = (
+    itertools.count()
+)  # distinct product cells read  # distinct product descriptions (the shared cells of a row) remembered
 _UNCACHED = frozenset({"id", "mac", "serial"})  # per-row values: nothing to share
 
 
@@ -333,7 +339,8 @@ class _CellReader:
         self.cols = list(mapping.items())
         self.name = name
         self.warn = warn
-        self.cache: dict[tuple[str, ...], tuple[Observation, ...]] = {}
+        # product cells -> (their observations, the key that stands for them in the screening memo)
+        self.cache: dict[tuple[str, ...], tuple[tuple[Observation, ...], tuple[str, int]]] = {}
         shared = [i for i, f in self.cols if f not in _UNCACHED]
         own = [(i, f) for i, f in self.cols if f in _UNCACHED]
         self.shared = shared
@@ -350,11 +357,10 @@ class _CellReader:
         self.cells: Callable[[list[str]], tuple[str, ...]] = (
             (lambda v: ()) if get is None else (lambda v: (get(v),)) if len(shared) == 1 else get
         )
-        # the cells determine the shared observations given the file and the column mapping
-        # (a string: its hash is computed once, where a tuple's is computed on every lookup)
         # per-row columns: index, field, observation kind ("" for the id) and source
         self.own_read = [(i, f, "" if f == "id" else _KIND[f], _source(name, f)) for i, f in own]
-        self.token = f"catalog\x00{name}\x00{self.cols!r}"
+        # this reader in this process (a string: its hash is computed once, a tuple's on every lookup)
+        self.token = f"catalog:{os.getpid()}:{next(_READERS)}"
 
     def _read(self, field: str, v: str, rowno: int) -> str | None:
         """The value of one non-empty cell (None: blanks only)."""
@@ -370,11 +376,12 @@ class _CellReader:
         if not self.fast or len(values) < self.width:
             return _cells_to_asset(values, dict(self.cols), rowno, self.name, self.warn)
         key = self.cells(values)
-        head = self.cache.get(key)
-        if head is None:
+        hit = self.cache.get(key)
+        if hit is None:
             if any(len(v) > MAX_FIELD for v in key):  # warned about, in column order, on every row
                 return _cells_to_asset(values, dict(self.cols), rowno, self.name, self.warn)
-            head = self._shared_obs(key, rowno)
+            hit = self._shared_obs(key, rowno)
+        head, hk = hit
         rid = ""
         tail: list[Observation] = []
         for i, field, kind, src in self.own_read:
@@ -390,18 +397,18 @@ class _CellReader:
                 tail.append(Observation(kind, v, src))
             elif not rid:  # the id column
                 rid = v
-        return Asset(rid or str(rowno), head + tuple(tail) if tail else head, (self.token, key), len(head))
+        return Asset(rid or str(rowno), head + tuple(tail) if tail else head, hk, len(head))
 
-    def _shared_obs(self, key: tuple[str, ...], rowno: int) -> tuple[Observation, ...]:
+    def _shared_obs(self, key: tuple[str, ...], rowno: int) -> tuple[tuple[Observation, ...], tuple[str, int]]:
         obs: list[Observation] = []
         for (_i, field), v in zip(self.shared_cols, key, strict=True):
             w = self._read(field, v, rowno) if v else None
             if w is not None:
                 obs.append(Observation(_KIND[field], w, _source(self.name, field)))
-        out = tuple(obs)
         if len(self.cache) >= _ROW_CACHE:
             self.cache.clear()
-        self.cache[key] = out
+        # a number of its own for each distinct product (small and quick to hash, unlike the cells)
+        out = self.cache[key] = (tuple(obs), (self.token, next(_HEADS)))
         return out
 
 
