@@ -77,36 +77,24 @@ def fmt_rate(x: float) -> str:
 
 
 def screen_all(ckb: object, assets: object, out: object) -> int:
-    """Screen assets into ``out`` as the CLI does (Screener, verdict summary, JSON Lines writer); the count.
+    """Screen into ``out`` as the CLI does (Screener, verdict summary, JSON Lines writer); the count.
 
-    Works with the push-style ``JsonlWriter`` and with the older ``write_jsonl(results, out)``.
+    ``assets``: the assets to screen, or a function of the Screener that yields their results
+    (``lambda s: screen_catalog(path, {}, warn, s)``, the catalog's short-cut path).
     """
     from trueoem.report.table import Summary
+    from trueoem.report.writers import JsonlWriter
     from trueoem.screen import Screener
 
     screener = Screener(ckb)  # type: ignore[arg-type]
     summary = Summary()
     n = 0
-    try:
-        from trueoem.report.writers import JsonlWriter
-    except ImportError:  # the older pull-style API
-        from trueoem.report.writers import write_jsonl  # type: ignore[attr-defined]
-
-        def results():  # type: ignore[no-untyped-def]
-            nonlocal n
-            for a in assets:  # type: ignore[attr-defined]
-                r = screener.one(a)
-                summary.add(r.template)
-                n += 1
-                yield r
-
-        write_jsonl(results(), out)
-        return n
     w = JsonlWriter(out)  # type: ignore[arg-type]
-    for a in assets:  # type: ignore[attr-defined]
-        r = screener.one(a)
-        summary.add(r.template)
-        w.write(r)
+    add, write = summary.add, w.write
+    results = assets(screener) if callable(assets) else (screener.one(a) for a in assets)  # type: ignore[attr-defined]
+    for r in results:
+        add(r.template)
+        write(r)
         n += 1
     w.close()
     return n

@@ -65,3 +65,44 @@ def test_memoised_rows_equal_fresh_attributions(ckb: CompiledKB, tmp_path: Path)
     assert len(s.memo) < len(assets)  # and the memo was used
     froms = {e["from"] for a in assets[-4:] for e in s.one(a).attribution.as_dict()["evidence"]}  # type: ignore[union-attr]
     assert froms and all(f.startswith("d.csv:") for f in froms)
+
+
+def test_screen_catalog_short_cut_gives_the_long_way_results(ckb: CompiledKB, tmp_path: Path) -> None:
+    # rows the memo knows are answered without building assets: results and warnings must not change
+    rows = ["ID,Manufacturer,Model Number,Description,MAC,Serial"]
+    cells = [
+        ("Hikvision", "DS-2CD2143G0-I", "4MP dome camera"),
+        ("Amcrest", "IP4M-1041B", "4MP PTZ camera"),
+        ("Acme", "X-100", "Widget"),
+    ]
+    per_row = [
+        ("C4:2F:90:01:02:03", ""),  # the common shape: one per-row value
+        ("c4-2f-90-aa-bb-cc", ""),
+        (" C4:2F:90:01:02:04", ""),  # to strip
+        ("C4:2F:90:01:02:06 ", ""),
+        ("", "SN123"),  # a serial instead
+        ("C4:2F:90:01:02:05", "SN124"),  # two per-row values
+        ("", ""),  # none
+        ("x" * 70000, ""),  # to cut, with a warning
+    ]
+    n = 0
+    for _ in range(3):
+        for b, m, d in cells:
+            for mac, sn in per_row:
+                n += 1
+                # some ids to strip, some missing (the row number stands in)
+                rid = {0: f" r{n}", 1: f"r{n} ", 2: ""}.get(n % 7, f"r{n}")
+                rows.append(f"{rid},{b},{m},{d},{mac},{sn}")
+    rows.insert(5, "")  # a blank row: row numbers still count it
+    cat = tmp_path / "c.csv"
+    cat.write_text("\n".join(rows) + "\n")
+
+    from trueoem.sources.catalog import screen_catalog
+
+    warn_long: list[str] = []
+    long_way = [(a.id, attribute(a.id, a.observations, ckb).as_dict()) for a in read_catalog(cat, {}, warn_long)]
+    warn_short: list[str] = []
+    s = Screener(ckb)
+    short = [(r.id, r.attribution.as_dict()) for r in screen_catalog(cat, {}, warn_short, s)]
+    assert short == long_way
+    assert warn_short == warn_long and warn_long  # the cut cells were warned about, on every row

@@ -255,7 +255,7 @@ def check(
 ) -> None:
     """Screen catalogs and inventories: what each line is labelled, who made it, is it covered, why."""
     from trueoem.screen import Screener
-    from trueoem.sources.catalog import SourceError, parse_map, read_catalog
+    from trueoem.sources.catalog import SourceError, parse_map, read_catalog, screen_catalog
 
     try:
         overrides = parse_map(map_ or [])
@@ -270,11 +270,14 @@ def check(
     try:
         for f in files:
             try:
-                for a in read_catalog(f, overrides, warn):
-                    r = screener.one(a)
-                    if saver:
+                if saver:  # the store keeps each row's observations
+                    for a in read_catalog(f, overrides, warn):
+                        r = screener.one(a)
                         saver.add(f.name, a, r.attribution)
-                    out.write(r)
+                        out.write(r)
+                else:
+                    for r in screen_catalog(f, overrides, warn, screener):
+                        out.write(r)
             except SourceError as exc:
                 failed.append(str(exc))
                 err.print(f"trueoem: {escape(str(exc))}", soft_wrap=True)

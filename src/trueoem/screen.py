@@ -87,7 +87,7 @@ class Screener:
         key: tuple[object, ...]
         if hk is not None and len(obs) == asset.head_len + 1:  # a catalog row with its MAC or serial
             o = obs[-1]
-            key = (hk, o.kind, mk(o.value) if o.kind == "mac" else o.value, o.source)
+            key = self._key1(hk, o.kind, o.value, o.source)
         else:  # the reader's key (if any) stands for the leading observations
             tail = obs if hk is None else obs[asset.head_len :]
             key = tuple(
@@ -103,6 +103,14 @@ class Screener:
                 del memo[next(iter(memo))]  # the least recently used
         memo[key] = t  # (re)inserted last: most recently used
         return Result(asset.id, t)
+
+    def _key1(self, hk: object, kind: str, value: str, source: str) -> tuple[object, ...]:
+        """The memo key of an asset with a reader's head key and one observation after the head."""
+        return (hk, kind, self._mac_key(value) if kind == "mac" else value, source)
+
+    def known(self, hk: object, kind: str, value: str, source: str) -> Attribution | None:
+        """The memoised attribution of such an asset (see :meth:`_key1`), or None: nothing is computed."""
+        return self.memo.get(self._key1(hk, kind, value, source))
 
     def run(self, assets: Iterable[Asset]) -> Iterator[Result]:
         """Results in input order."""

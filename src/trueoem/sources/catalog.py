@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from trueoem.model import Asset, Observation
+from trueoem.screen import Result, Screener
 
 FIELDS = ("id", "brand", "model", "description", "mac", "fcc_id", "firmware", "serial", "date")
 MAX_FIELD = 65536  # characters of one cell that are read; the rest is cut (and said)
@@ -399,6 +400,35 @@ class _CellReader:
                 rid = v
         return Asset(rid or str(rowno), head + tuple(tail) if tail else head, hk, len(head))
 
+    def known(self, values: list[str], rowno: int, screener: Screener) -> Result | None:
+        """The result of a row the screening memo already knows, without building its asset; else None.
+
+        Only the common shape takes this path: known product cells, and one clean per-row value
+        (a MAC or a serial) beside the id. Anything else (a cell to strip, cut or warn about)
+        returns None and goes the long way, so warnings and results are the same either way.
+        """
+        if not self.fast or len(values) < self.width:
+            return None
+        hit = self.cache.get(self.cells(values))
+        if hit is None:
+            return None
+        rid = ""
+        kind = value = src = ""
+        for i, _field, k, s in self.own_read:
+            v = values[i]
+            if not v:
+                continue
+            if len(v) > MAX_FIELD or v[0].isspace() or v[-1].isspace() or (k and kind):
+                return None
+            if k:
+                kind, value, src = k, v, s
+            elif not rid:
+                rid = v
+        if not kind:
+            return None
+        t = screener.known(hit[1], kind, value, src)
+        return None if t is None else Result(rid or str(rowno), t)
+
     def _shared_obs(self, key: tuple[str, ...], rowno: int) -> tuple[tuple[Observation, ...], tuple[str, int]]:
         obs: list[Observation] = []
         for (_i, field), v in zip(self.shared_cols, key, strict=True):
@@ -425,8 +455,10 @@ def _no_columns(path: Path, headers: list[str]) -> SourceError:
     )
 
 
-def read_csv(path: Path, overrides: dict[str, str], warn: list[str], delimiter: str | None = None) -> Iterator[Asset]:
-    """Stream the rows of a CSV/TSV file."""
+def _csv_rows(
+    path: Path, overrides: dict[str, str], warn: list[str], delimiter: str | None = None
+) -> Iterator[tuple[_CellReader, list[str], int]]:
+    """The non-blank rows of a CSV/TSV file with their numbers, and the reader of their cells."""
     with _open_text(path) as fh:
         sample = fh.read(65536)
         fh.seek(0)
@@ -463,7 +495,23 @@ def read_csv(path: Path, overrides: dict[str, str], warn: list[str], delimiter: 
                     break
             else:  # an empty row (or one of blanks)
                 continue
-            yield cells.asset(row, rowno)
+            yield cells, row, rowno
+
+
+def read_csv(path: Path, overrides: dict[str, str], warn: list[str], delimiter: str | None = None) -> Iterator[Asset]:
+    """Stream the rows of a CSV/TSV file."""
+    for cells, row, rowno in _csv_rows(path, overrides, warn, delimiter):
+        yield cells.asset(row, rowno)
+
+
+def _screen_csv(
+    path: Path, overrides: dict[str, str], warn: list[str], screener: Screener, delimiter: str | None = None
+) -> Iterator[Result]:
+    """:func:`read_csv` then ``screener.one``, with a short cut for rows the memo already knows."""
+    one = screener.one
+    for cells, row, rowno in _csv_rows(path, overrides, warn, delimiter):
+        r = cells.known(row, rowno, screener)
+        yield r if r is not None else one(cells.asset(row, rowno))
 
 
 def read_xlsx(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
@@ -561,6 +609,22 @@ def read_jsonl(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterat
 
 def read_catalog(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
     """Assets of one catalog/inventory file, by its format."""
+    yield from _catalog(path, overrides, warn, None)  # type: ignore[misc]
+
+
+def screen_catalog(path: Path, overrides: dict[str, str], warn: list[str], screener: Screener) -> Iterator[Result]:
+    """``screener.one`` of every asset :func:`read_catalog` reads, in order; quicker on CSV.
+
+    A catalog row whose product cells and MAC block were screened before is answered from the
+    memo without building its observations (the same result: the memo keys are the same).
+    """
+    yield from _catalog(path, overrides, warn, screener)  # type: ignore[misc]
+
+
+def _catalog(
+    path: Path, overrides: dict[str, str], warn: list[str], screener: Screener | None
+) -> Iterator[Asset | Result]:
+    """Assets of a catalog (``screener`` None), or their results."""
     if str(path) == "-":
         data = sys.stdin.buffer.read()
         tmp = io.TextIOWrapper(io.BytesIO(data), encoding=sniff_encoding(data[:65536]), errors="replace")
@@ -570,7 +634,8 @@ def read_catalog(path: Path, overrides: dict[str, str], warn: list[str]) -> Iter
         if not mapping:
             raise _no_columns(Path("<stdin>"), headers)
         for n, row in enumerate(reader, start=2):
-            yield _cells_to_asset(row, mapping, n, "<stdin>", warn)
+            a = _cells_to_asset(row, mapping, n, "<stdin>", warn)
+            yield a if screener is None else screener.one(a)
         return
     if not path.exists():
         raise SourceError(f"{path}: no such file")
@@ -582,14 +647,22 @@ def read_catalog(path: Path, overrides: dict[str, str], warn: list[str]) -> Iter
                     shutil.copyfileobj(src, dst, 1 << 20)
             except OSError as exc:
                 raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-            yield from read_catalog(copy, overrides, warn)
+            yield from _catalog(copy, overrides, warn, screener)
         return
     fmt = detect_format(path)
+    if fmt in ("csv", "tsv") and screener is not None:
+        yield from _screen_csv(path, overrides, warn, screener, "\t" if fmt == "tsv" else None)
+        return
     if fmt == "xlsx":
-        yield from read_xlsx(path, overrides, warn)
+        assets = read_xlsx(path, overrides, warn)
     elif fmt == "json":
-        yield from read_json(path, overrides, warn)
+        assets = read_json(path, overrides, warn)
     elif fmt == "jsonl":
-        yield from read_jsonl(path, overrides, warn)
+        assets = read_jsonl(path, overrides, warn)
     else:
-        yield from read_csv(path, overrides, warn, "\t" if fmt == "tsv" else None)
+        assets = read_csv(path, overrides, warn, "\t" if fmt == "tsv" else None)
+    if screener is None:
+        yield from assets
+    else:
+        for a in assets:
+            yield screener.one(a)
