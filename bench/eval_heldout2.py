@@ -2,6 +2,7 @@
 
     python bench/eval_heldout2.py            # both sets, human-readable
     python bench/eval_heldout2.py --json     # machine-readable summary
+    python bench/eval_heldout2.py --set heldout3   # another set of the same format (tests/heldout3/)
 
 tests/heldout2/ was written from public material (issue threads, public code, recog fingerprint
 files, datasheet-style model lists) by a tester who did not read the KB, tests/heldout/ or
@@ -182,8 +183,11 @@ def _print(name: str, s: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    cat_rows, cat_got = run_catalog()
-    rec_rows, rec_got = run_records()
+    here = HERE
+    if "--set" in sys.argv:  # another set in the same format: --set heldout3
+        here = HERE.parent / sys.argv[sys.argv.index("--set") + 1]
+    cat_rows, cat_got = run_catalog(here)
+    rec_rows, rec_got = run_records(here)
     cat = score(cat_rows, cat_got)
     rec = score(rec_rows, rec_got)
     allrows = [*cat_rows, *rec_rows]
