@@ -88,6 +88,8 @@ class Screener:
         if hk is not None and len(obs) == asset.head_len + 1:  # a catalog row with its MAC or serial
             o = obs[-1]
             key = self._key1(hk, o.kind, o.value, o.source)
+        elif hk is not None and len(obs) == asset.head_len:  # ... or without
+            key = (hk, ())
         else:  # the reader's key (if any) stands for the leading observations
             tail = obs if hk is None else obs[asset.head_len :]
             key = tuple(
@@ -105,7 +107,10 @@ class Screener:
         return Result(asset.id, t)
 
     def _key1(self, hk: object, kind: str, value: str, source: str) -> tuple[object, ...]:
-        """The memo key of an asset with a reader's head key and one observation after the head."""
+        """The memo key of an asset with a reader's head key and one observation after the head
+        (``kind`` "": none after it)."""
+        if not kind:
+            return (hk, ())
         return (hk, kind, self._mac_key(value) if kind == "mac" else value, source)
 
     def known(self, hk: object, kind: str, value: str, source: str) -> Attribution | None:

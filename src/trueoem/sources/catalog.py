@@ -400,34 +400,40 @@ class _CellReader:
                 rid = v
         return Asset(rid or str(rowno), head + tuple(tail) if tail else head, hk, len(head))
 
-    def known(self, values: list[str], rowno: int, screener: Screener) -> Result | None:
-        """The result of a row the screening memo already knows, without building its asset; else None.
+    def knower(self, screener: Screener) -> Callable[[list[str], int], Result | None]:
+        """A function of a row: its result when the screening memo already knows it, else None.
 
-        Only the common shape takes this path: known product cells, and one clean per-row value
-        (a MAC or a serial) beside the id. Anything else (a cell to strip, cut or warn about)
-        returns None and goes the long way, so warnings and results are the same either way.
+        No asset is built. Only the common shape takes this path: known product cells, and at
+        most one clean per-row value (a MAC or a serial) beside the id. Anything else (a cell to
+        strip, cut or warn about) gives None and goes the long way (:meth:`asset`, then
+        ``screener.one``), so warnings and results are the same either way.
         """
-        if not self.fast or len(values) < self.width:
-            return None
-        hit = self.cache.get(self.cells(values))
-        if hit is None:
-            return None
-        rid = ""
-        kind = value = src = ""
-        for i, _field, k, s in self.own_read:
-            v = values[i]
-            if not v:
-                continue
-            if len(v) > MAX_FIELD or v[0].isspace() or v[-1].isspace() or (k and kind):
+        if not self.fast:
+            return lambda values, rowno: None
+        width, cells, cache, own = self.width, self.cells, self.cache, self.own_read
+        lookup = screener.known
+
+        def known(values: list[str], rowno: int) -> Result | None:
+            if len(values) < width:
                 return None
-            if k:
-                kind, value, src = k, v, s
-            elif not rid:
-                rid = v
-        if not kind:
-            return None
-        t = screener.known(hit[1], kind, value, src)
-        return None if t is None else Result(rid or str(rowno), t)
+            hit = cache.get(cells(values))
+            if hit is None:
+                return None
+            rid = kind = value = src = ""
+            for i, _field, k, s in own:
+                v = values[i]
+                if not v:
+                    continue
+                if len(v) > MAX_FIELD or v[0].isspace() or v[-1].isspace() or (k and kind):
+                    return None
+                if k:
+                    kind, value, src = k, v, s
+                elif not rid:
+                    rid = v
+            t = lookup(hit[1], kind, value, src)
+            return None if t is None else Result(rid or str(rowno), t)
+
+        return known
 
     def _shared_obs(self, key: tuple[str, ...], rowno: int) -> tuple[tuple[Observation, ...], tuple[str, int]]:
         obs: list[Observation] = []
@@ -509,8 +515,11 @@ def _screen_csv(
 ) -> Iterator[Result]:
     """:func:`read_csv` then ``screener.one``, with a short cut for rows the memo already knows."""
     one = screener.one
+    known = None
     for cells, row, rowno in _csv_rows(path, overrides, warn, delimiter):
-        r = cells.known(row, rowno, screener)
+        if known is None:
+            known = cells.knower(screener)
+        r = known(row, rowno)
         yield r if r is not None else one(cells.asset(row, rowno))
 
 
