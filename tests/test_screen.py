@@ -106,3 +106,20 @@ def test_screen_catalog_short_cut_gives_the_long_way_results(ckb: CompiledKB, tm
     short = [(r.id, r.attribution.as_dict()) for r in screen_catalog(cat, {}, warn_short, s)]
     assert short == long_way
     assert warn_short == warn_long and warn_long  # the cut cells were warned about, on every row
+
+
+def test_memo_shrinks_while_it_never_hits_and_grows_back(ckb: CompiledKB, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import trueoem.screen as screen
+    from trueoem.model import Asset, Observation
+
+    monkeypatch.setattr(screen, "ADAPT_EVERY", 50)
+    monkeypatch.setattr(screen, "MEMO_IDLE", 10)
+    s = Screener(ckb, memo_max=1000)
+    for n in range(120):  # all different: the memo never hits
+        s.one(Asset(str(n), (Observation("model", f"ZZ-{n}00X"),)))
+    assert s.memo_max == 10 and len(s.memo) <= 10
+    same = Asset("x", (Observation("model", "DS-2CD2143G0-I"),))
+    for n in range(60 * 50):  # hits again: the full size comes back
+        s.one(same if n % 50 else Asset(str(n), (Observation("model", f"YY-{n}00X"),)))
+    assert s.memo_max == 1000
+    assert s.one(same).attribution.oem == "hikvision"

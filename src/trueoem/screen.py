@@ -4,7 +4,8 @@ Catalogs and inventories repeat themselves: the same product line appears on man
 same server header on many hosts. An attribution depends only on the observations' kinds, values
 and sources (never on the row's id), so it is computed once per distinct set and shared; each
 result carries its own id. The memo is bounded (least recently used entries go first), so memory
-stays flat.
+stays flat, and it shrinks to a small size while it hardly ever hits (device records with dates and
+serial numbers in them), growing back when hits return.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from dataclasses import dataclass, replace
 from trueoem.attribute import attribute
 from trueoem.match.engine import CompiledKB
 from trueoem.match.facets import normalise_mac
-from trueoem.model import Asset, Attribution, Observation
+from trueoem.model import Asset, Attribution
 
 MEMO_MAX = 20_000
+MEMO_IDLE = 1_000  # the memo's size while fewer than 1% of lookups hit
+ADAPT_EVERY = 4_096  # misses between looks at the hit rate
 _SEPARATORS = str.maketrans("", "", ":-. ")
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 
@@ -41,20 +44,11 @@ class Screener:
     def __init__(self, ckb: CompiledKB, memo_max: int = MEMO_MAX) -> None:
         self.ckb = ckb
         self.memo: dict[tuple[object, ...], Attribution] = {}
-        self.memo_max = max(1, memo_max)
+        self.memo_max = self._memo_cap = max(1, memo_max)
+        self._hits = self._misses = 0
         self._block = ckb.oui.block
         self._block24 = ckb.oui.block24
         self._blocks: dict[str, str] = {}  # a MAC's first 6 hex digits -> its key, where they decide it
-
-    def _key_value(self, o: Observation) -> str:
-        """The part of an observation's value the attribution depends on.
-
-        A MAC address matters only by the registry block it falls in (its evidence shows only that
-        prefix), so rows of one product line with unique MACs share one attribution.
-        """
-        if o.kind == "mac":
-            return self._mac_key(o.value)
-        return o.value
 
     def _mac_key(self, value: str) -> str:
         h = value.translate(_SEPARATORS)
@@ -101,10 +95,25 @@ class Screener:
         t = memo.pop(key, None)
         if t is None:
             t = attribute(asset.id, asset.observations, self.ckb)
-            if len(memo) >= self.memo_max:
+            self._misses += 1
+            if self._misses >= ADAPT_EVERY:
+                self._adapt()
+            while len(memo) >= self.memo_max:
                 del memo[next(iter(memo))]  # the least recently used
+        else:
+            self._hits += 1
         memo[key] = t  # (re)inserted last: most recently used
         return Result(asset.id, t)
+
+    def _adapt(self) -> None:
+        """Keep a big memo only while it pays: device records rarely repeat, and a memo of whole
+        attributions that never hit costs hundreds of MB (and the garbage collector's time)."""
+        rate = self._hits / (self._hits + self._misses)
+        if rate < 0.01:
+            self.memo_max = min(self._memo_cap, MEMO_IDLE)
+        elif rate >= 0.05:
+            self.memo_max = self._memo_cap
+        self._hits = self._misses = 0
 
     def _key1(self, hk: object, kind: str, value: str, source: str) -> tuple[object, ...]:
         """The memo key of an asset with a reader's head key and one observation after the head
@@ -115,7 +124,10 @@ class Screener:
 
     def known(self, hk: object, kind: str, value: str, source: str) -> Attribution | None:
         """The memoised attribution of such an asset (see :meth:`_key1`), or None: nothing is computed."""
-        return self.memo.get(self._key1(hk, kind, value, source))
+        t = self.memo.get(self._key1(hk, kind, value, source))
+        if t is not None:
+            self._hits += 1
+        return t
 
     def run(self, assets: Iterable[Asset]) -> Iterator[Result]:
         """Results in input order."""

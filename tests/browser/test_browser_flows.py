@@ -257,8 +257,8 @@ def _check_report(fmt: str, data: bytes, ips: set[str]) -> None:
     elif fmt == "json":
         doc = json.loads(text)
         assert doc["schema_version"] == 1
-        assert ips <= {r.get("ip") for r in doc["records"]}
-        assert {r["verdict"] for r in doc["records"]} >= {"covered", "not_covered", "unknown"}
+        assert ips <= {r.get("ip") for r in doc["results"]}
+        assert {r["verdict"] for r in doc["results"]} >= {"covered", "not_covered", "unknown"}
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(text)))
         assert rows and "verdict" in rows[0]

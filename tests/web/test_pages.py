@@ -156,4 +156,7 @@ def test_reports_download(app: FastAPI, client: TestClient, ckb: CompiledKB) -> 
         r = client.get(f"/api/v1/reports/{fmt}?scan_id={ids['s2']}")
         assert r.status_code == 200 and r.headers["content-type"].startswith(media), fmt
         assert "attachment" in r.headers["content-disposition"]
+    # the same document shape as `trueoem check -f json` and `trueoem report -f json`
+    doc = client.get(f"/api/v1/reports/json?scan_id={ids['s2']}").json()
+    assert doc["schema_version"] == 1 and doc["results"] and all("verdict" in r for r in doc["results"])
     assert client.get("/reports/cyclonedx", headers=HTML).status_code == 200

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from trueoem.model import Attribution, Candidate, Evidence
 
-CACHE_MAX = 32768
+CACHE_MAX = 8192  # pieces remembered (a catalog has thousands; records rarely repeat theirs)
 
 
 # a string as a JSON literal: the C function json.dumps(ensure_ascii=False) itself uses for strings

@@ -400,7 +400,7 @@ def render_report(request: Request, fmt: str, scan_id: int | None) -> Response:
         body = records_csv(rows, ("asset_id", *REPORT_CSV_COLUMNS))
     else:
         recs = [dict(sa.record, asset_id=sa.asset_id) for sa in c.store.latest_attributions(scan_id=scan_id)]
-        body = json.dumps({"schema_version": 1, "records": recs}, ensure_ascii=False, default=str)
+        body = json.dumps({"schema_version": 1, "results": recs}, ensure_ascii=False, default=str)
     media, ext = REPORT_TYPES[fmt]
     name = f"trueoem-report{'-scan' + str(scan_id) if scan_id else ''}.{ext}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
