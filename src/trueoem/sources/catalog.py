@@ -462,9 +462,13 @@ def _no_columns(path: Path, headers: list[str]) -> SourceError:
 
 
 def _csv_rows(
-    path: Path, overrides: dict[str, str], warn: list[str], delimiter: str | None = None
-) -> Iterator[tuple[_CellReader, list[str], int]]:
-    """The non-blank rows of a CSV/TSV file with their numbers, and the reader of their cells."""
+    path: Path, overrides: dict[str, str], warn: list[str], delimiter: str | None, screener: Screener | None
+) -> Iterator[Asset | Result]:
+    """The assets of the non-blank rows of a CSV/TSV file, or (``screener`` given) their results.
+
+    Screening answers a row the memo already knows without building its asset (see
+    :meth:`_CellReader.knower`); other rows are read and screened the usual way.
+    """
     with _open_text(path) as fh:
         sample = fh.read(65536)
         fh.seek(0)
@@ -486,6 +490,16 @@ def _csv_rows(
             raise _no_columns(path, headers)
         rowno = 1
         cells = _CellReader(mapping, path.name, warn)
+        emit: Callable[[list[str], int], Asset | Result]
+        if screener is None:
+            emit = cells.asset
+        else:
+            known, one, asset = cells.knower(screener), screener.one, cells.asset
+
+            def emit(row: list[str], rowno: int) -> Result:
+                r = known(row, rowno)
+                return r if r is not None else one(asset(row, rowno))
+
         while True:
             try:
                 row = next(reader)
@@ -501,26 +515,12 @@ def _csv_rows(
                     break
             else:  # an empty row (or one of blanks)
                 continue
-            yield cells, row, rowno
+            yield emit(row, rowno)
 
 
 def read_csv(path: Path, overrides: dict[str, str], warn: list[str], delimiter: str | None = None) -> Iterator[Asset]:
     """Stream the rows of a CSV/TSV file."""
-    for cells, row, rowno in _csv_rows(path, overrides, warn, delimiter):
-        yield cells.asset(row, rowno)
-
-
-def _screen_csv(
-    path: Path, overrides: dict[str, str], warn: list[str], screener: Screener, delimiter: str | None = None
-) -> Iterator[Result]:
-    """:func:`read_csv` then ``screener.one``, with a short cut for rows the memo already knows."""
-    one = screener.one
-    known = None
-    for cells, row, rowno in _csv_rows(path, overrides, warn, delimiter):
-        if known is None:
-            known = cells.knower(screener)
-        r = known(row, rowno)
-        yield r if r is not None else one(cells.asset(row, rowno))
+    return _csv_rows(path, overrides, warn, delimiter, None)  # type: ignore[return-value]
 
 
 def read_xlsx(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
@@ -660,7 +660,7 @@ def _catalog(
         return
     fmt = detect_format(path)
     if fmt in ("csv", "tsv") and screener is not None:
-        yield from _screen_csv(path, overrides, warn, screener, "\t" if fmt == "tsv" else None)
+        yield from _csv_rows(path, overrides, warn, "\t" if fmt == "tsv" else None, screener)
         return
     if fmt == "xlsx":
         assets = read_xlsx(path, overrides, warn)
