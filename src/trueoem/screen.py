@@ -123,7 +123,11 @@ class Screener:
         return (hk, kind, self._mac_key(value) if kind == "mac" else value, source)
 
     def known(self, hk: object, kind: str, value: str, source: str) -> Attribution | None:
-        """The memoised attribution of such an asset (see :meth:`_key1`), or None: nothing is computed."""
+        """The memoised attribution of such an asset (see :meth:`_key1`), or None: nothing is computed.
+
+        A hit here does not refresh the entry's recency (a dict lookup only, for speed): an entry
+        hit only this way is evicted in turn and, if still needed, attributed once more.
+        """
         t = self.memo.get(self._key1(hk, kind, value, source))
         if t is not None:
             self._hits += 1

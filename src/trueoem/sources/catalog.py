@@ -304,11 +304,9 @@ def _cells_to_asset(values: list[str], mapping: dict[int, str], rowno: int, name
     return Asset(rid or str(rowno), tuple(obs))
 
 
-_ROW_CACHE = 32768
+_ROW_CACHE = 32768  # distinct product descriptions (the shared cells of a row) remembered
 _READERS = itertools.count()  # readers of this process
-_HEADS = (
-    itertools.count()
-)  # distinct product cells read  # distinct product descriptions (the shared cells of a row) remembered
+_HEADS = itertools.count()  # distinct product cells read
 _UNCACHED = frozenset({"id", "mac", "serial"})  # per-row values: nothing to share
 
 
