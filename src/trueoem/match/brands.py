@@ -79,8 +79,8 @@ class BrandIndex:
             variants.add(raw.upper())
         alts = sorted((re.escape(v) for v in variants), key=len, reverse=True)
         self._text_re = re.compile(r"(?<![\w\-])(" + "|".join(alts) + r")(?![\w\-])") if alts else None
-        self.lookup = lru_cache(maxsize=65536)(self._lookup)
-        self.in_text = lru_cache(maxsize=65536)(self._in_text)
+        self.lookup = lru_cache(maxsize=16384)(self._lookup)
+        self.in_text = lru_cache(maxsize=16384)(self._in_text)
 
     def _lookup(self, text: str) -> NameHit | None:
         key = normalise_name(text)

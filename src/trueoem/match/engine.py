@@ -52,8 +52,8 @@ _CATEGORY_RX = re.compile("|".join(f"(?P<c{i}>{rx.pattern})" for i, (_cat, rx) i
 # recorded effects of one facet on the findings of an asset (see CompiledKB._facet_ops)
 _EV, _CAT, _MODEL, _PLAT, _BRAND_RULE, _BRAND_OUI, _BRAND_FACET = range(7)
 _Op = tuple[int, object]
-OPS_CACHE_MAX = 65536
-EVIDENCE_CACHE_MAX = 65536
+OPS_CACHE_MAX = 32768
+EVIDENCE_CACHE_MAX = 32768
 
 
 def _resourced(e: object, source: str) -> Evidence:
@@ -62,7 +62,7 @@ def _resourced(e: object, source: str) -> Evidence:
     return Evidence(e.rule, e.field, e.matched, e.claim, e.weight, e.source, source, e.note, e.extracted, e.group)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def category_of(value: str) -> str | None:
     """The device category words in ``value`` name (the first in priority order), or None."""
     best: tuple[int, str] | None = None

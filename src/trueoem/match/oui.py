@@ -47,7 +47,7 @@ class OuiIndex:
             for p in b.ieee_org_patterns:
                 pats.append((re.compile(p, re.I), "brand", b.id, b.source, b.confidence))
         self._patterns = pats
-        self.lookup = lru_cache(maxsize=65536)(self._lookup)
+        self.lookup = lru_cache(maxsize=16384)(self._lookup)
         self._org = lru_cache(maxsize=16384)(self._map_org)
 
     def table(self) -> dict[str, str]:

@@ -138,7 +138,7 @@ class RuleIndex:
                     lit: [cr for other in lits if lit.startswith(other) for cr in groups[other]] for lit in lits
                 }
         self._cands: dict[tuple[str, frozenset[str]], tuple[CompiledRule, ...]] = {}
-        self.match = lru_cache(maxsize=131072)(self._match)
+        self.match = lru_cache(maxsize=32768)(self._match)
 
     @property
     def fields(self) -> list[str]:
