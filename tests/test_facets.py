@@ -222,3 +222,38 @@ def test_no_parser_raises_on_arbitrary_text(kind: str, raw: str) -> None:
 )
 def test_no_parser_raises_on_arbitrary_bytes(kind: str, raw: bytes) -> None:
     facets_of(Observation(kind, raw.decode("latin-1"), "fuzz"))
+
+
+def test_xmltodict_dict_from_a_debug_log() -> None:
+    # xmltodict's form of an XML answer (attributes as "@name", text with attributes as "#text"),
+    # printed by a log line after the request URL: https://github.com/martinblech/xmltodict#readme
+    doc = {
+        "DeviceInfo": {
+            "@version": "2.0",
+            "@xmlns": "http://www.isapi.org/ver20/XMLSchema",
+            "deviceName": "Gate",
+            "model": {"@opt": "x", "#text": "DS-2CD2143G0-I"},
+            "firmwareVersion": "V5.5.82",
+            "firmwareReleasedDate": "build 190120",
+        }
+    }
+    for raw in (repr(doc), json.dumps(doc), "DEBUG GET http://192.0.2.7/ISAPI/System/deviceInfo " + repr(doc)):
+        f = fields("isapi_deviceinfo", raw)
+        assert f["xml.namespace"] == ["http://www.isapi.org/ver20/XMLSchema"], raw
+        assert f["model"] == ["DS-2CD2143G0-I"]
+        assert "V5.5.82 build 190120" in f["firmware"]
+        assert not any(v.startswith("@") for v in f["isapi.kv"])  # attributes are not fields
+    # a prefix is only read when a dict follows it on the same line
+    assert "xml.namespace" not in fields("isapi_deviceinfo", "note: see\n{'@xmlns': 'http://www.isapi.org/x'}")
+
+
+def test_dict_cut_short_in_a_log_keeps_its_complete_pairs() -> None:
+    cut = (
+        "{'@version': '2.0', '@xmlns': 'http://www.isapi.org/ver20/XMLSchema', 'deviceName': 'NVR', "
+        "'model': 'DS-7732NI-K4', 'serialNu"
+    )
+    for raw in (cut, cut.replace("'", '"')):
+        f = fields("isapi_deviceinfo", raw)
+        assert f["model"] == ["DS-7732NI-K4"], raw
+        assert f["xml.namespace"] == ["http://www.isapi.org/ver20/XMLSchema"]
+        assert "serialNu" not in " ".join(f.get("isapi.kv", []))  # the cut pair is not read

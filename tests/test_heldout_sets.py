@@ -28,10 +28,11 @@ MEASURED = {
         "catalog": {"precision": 0.976, "recall": 0.976},
         "records": {"precision": 1.000, "recall": 0.889},
     },
-    # measured on KB 2026.11.28+571e15b0fbfe when the set arrived, before any change (session 2)
+    # untuned when the set arrived (session 2): catalog 1.000/0.965, records 1.000/0.857; records then
+    # 0.914 after the generic fix for dicts pasted from logs (tests/heldout3/README.md says which items)
     "heldout3": {
         "catalog": {"precision": 1.000, "recall": 0.965},
-        "records": {"precision": 1.000, "recall": 0.857},
+        "records": {"precision": 1.000, "recall": 0.914},
     },
 }
 SETS = sorted(MEASURED)

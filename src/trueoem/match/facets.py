@@ -72,12 +72,16 @@ def coerce_structure(text: str) -> Any:
 
 
 def flatten(obj: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """Leaf ``(key, value)`` pairs of nested dicts/lists; keys are the leaf names."""
+    """Leaf ``(key, value)`` pairs of nested dicts/lists; keys are the leaf names.
+
+    A document converted from XML by xmltodict (what a debug log of an XML API often prints) keeps
+    an element's text under ``#text`` when the element has attributes: the text is the element's.
+    """
     if depth > 8:
         return
     if isinstance(obj, dict):
         for k, v in list(obj.items())[:500]:
-            yield from flatten(v, str(k), depth + 1)
+            yield from flatten(v, prefix if k == "#text" else str(k), depth + 1)
     elif isinstance(obj, list | tuple):
         for v in list(obj)[:200]:
             yield from flatten(v, prefix, depth + 1)
@@ -277,11 +281,34 @@ def _document(out: _Out, prefix: str, pairs: list[tuple[str, str]]) -> None:
         _std(out, k, v)
 
 
+_DICT_PAIR = re.compile(r"""['"]([@#\w.:\-]{1,64})['"]\s*:\s*['"]([^'"\\]{0,512})['"]""")
+_LOG_PREFIX = re.compile(r"[^\n{]{1,512}?[ \t](?=\{)")  # "GET http://host/ISAPI/... " before a dict
+
+
 def _structured_or_text(value: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """Key/value pairs from JSON/repr, XML, or key=value lines; plus XML namespaces."""
+    """Key/value pairs from JSON/repr, XML, or key=value lines; plus XML namespaces.
+
+    A dict may follow a log line's prefix on the same line (a URL, a timestamp). A dict converted
+    from XML by xmltodict carries attributes as ``@name`` keys: ``@xmlns``/``@xmlns:p`` are the
+    document's namespaces, the other attributes are left out (as the XML parser leaves them out).
+    """
     obj = coerce_structure(value)
-    if obj is not None:
-        return list(flatten(obj)), []
+    start = 0
+    if obj is None and (m := _LOG_PREFIX.match(value)) is not None:
+        start = m.end()
+        obj = coerce_structure(value[start:])
+    flat: list[tuple[str, str]] | None = list(flatten(obj)) if obj is not None else None
+    if flat is None and value[start : start + 1] == "{" and value[start + 1 : start + 2] in ("'", '"'):
+        # a dict cut short (log lines are cut at a length): its complete "key": "value" pairs
+        flat = [(k, _clip(v)) for k, v in _DICT_PAIR.findall(value, start, start + MAX_PARSE)]
+    if flat is not None:
+        pairs, namespaces = [], []
+        for k, v in flat:
+            if k == "@xmlns" or k.startswith("@xmlns:"):
+                namespaces.append(v)
+            elif not k.startswith("@"):
+                pairs.append((k, v))
+        return pairs, namespaces
     if "<" in value[:4096] and ">" in value:
         return xml_fields(value)
     return kv_lines(value), []
