@@ -78,3 +78,23 @@ def test_any_strings_encode_as_json_dumps(
     )
     assert attribution_json(a) == _reference(a)
     assert attribution_json(a, with_id=False) == _reference(a, with_id=False)
+
+
+def test_jsonl_writer_keeps_few_lines_when_nothing_repeats(ckb: CompiledKB) -> None:
+    import io
+
+    from trueoem.model import Asset, Observation
+    from trueoem.report.writers import JsonlWriter
+
+    s, buf = Screener(ckb), io.StringIO()
+    w = JsonlWriter(buf)
+    for n in range(5000):  # every attribution new (device records): the writer stops hoarding them
+        w.write(s.one(Asset(str(n), (Observation("model", f"ZZ-{n}00X"),))))
+    assert len(w._tails) <= 4096 and w._limit == 256
+    same = s.one(Asset("x", (Observation("model", "DS-2CD2143G0-I"),)))
+    for _ in range(5000):  # one attribution again and again (a catalog): its line is cached again
+        w.write(same)
+    w.write(s.one(Asset("y", (Observation("model", "ZZ-1X"),))))
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 10001 and json.loads(lines[-2])["oem"] == "hikvision"
+    assert all(json.loads(line)["id"] == str(i) for i, line in enumerate(lines[:5000]))

@@ -95,16 +95,24 @@ class JsonlWriter(Writer):
         super().__init__(out)
         self._tails: dict[int, tuple[Attribution, str]] = {}
         self._write = out.write
+        self._limit = self.cache.limit
+        self._hits = self._misses = 0
 
     def write(self, r: Result) -> None:
         t = r.template
         e = self._tails.get(id(t))
         if e is not None and e[0] is t:
             tail = e[1]
+            self._hits += 1
         else:
             rest = _serialise_rest(t)
             tail = (", " + rest if rest != "}" else "}") + "\n"
-            if len(self._tails) >= self.cache.limit:
+            self._misses += 1
+            if self._misses >= 4096:  # device records never repeat: then keep few (each holds its attribution)
+                rate = self._hits / (self._hits + self._misses)
+                self._limit = 256 if rate < 0.01 else self.cache.limit
+                self._hits = self._misses = 0
+            if len(self._tails) >= self._limit:
                 self._tails.clear()
             self._tails[id(t)] = (t, tail)
         rid = r.id
