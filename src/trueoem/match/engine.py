@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from trueoem.kb.loader import KnowledgeBase
 from trueoem.kb.schema import STRENGTH_LLR, Relation
 from trueoem.match.brands import BrandIndex, NameHit
 from trueoem.match.oui import OuiIndex
-from trueoem.match.rules import RuleIndex
+from trueoem.match.rules import RuleIndex, RuleMatch
 from trueoem.model import Evidence, Facet
 
 LADDER = ("info", "weak", "moderate", "strong", "conclusive")
@@ -299,13 +299,21 @@ class CompiledKB:
     def _rule_evidence(self, f: Facet, fx: Findings) -> None:
         self._replay(self._rule_ops(f), f, fx)
 
+    def _rule_ev(self, f: Facet, rm: RuleMatch, claim: str, strength: str = "info") -> _Op:
+        """Evidence of one rule's match on facet ``f``."""
+        r = rm.rule
+        return (
+            _EV,
+            self._ev(f, r.id, claim, strength, r.source, r.group or r.id, rm.matched, r.description, rm.groups),
+        )
+
     def _rule_ops(self, f: Facet) -> list[_Op]:
         """What the rules matching one facet add (replayed by :meth:`_replay`, in this order)."""
         ops: list[_Op] = []
         for rm in self.rules.match(f.field, f.value):
             r = rm.rule
             c = r.claim
-            group = r.group or r.id
+            ev = partial(self._rule_ev, f, rm)
             for k, v in rm.groups:
                 if k == "model":
                     ops.append((_MODEL, v))
@@ -313,22 +321,7 @@ class CompiledKB:
                 ops.append((_CAT, c.category))
             if c.platform:
                 ops.append((_PLAT, c.platform))
-                ops.append(
-                    (
-                        _EV,
-                        self._ev(
-                            f,
-                            r.id,
-                            f"platform:{c.platform}",
-                            "info",
-                            r.source,
-                            group,
-                            rm.matched,
-                            r.description,
-                            rm.groups,
-                        ),
-                    )
-                )
+                ops.append(ev(f"platform:{c.platform}"))
             b = self.kb.brands.get(c.brand) if c.brand else None
             dated = b is not None and b.owner == c.oem and bool(b.valid_from or b.valid_to)
             if c.oem and dated and b is not None and f.field in _IDENTITY_FIELDS:
@@ -336,52 +329,13 @@ class CompiledKB:
                 # who made it then: reason from the brand and its dates (firmware tells stay direct)
                 ops.append((_BRAND_RULE, NameHit("brand", b.id, b.name, rm.matched, "exact")))
             elif c.oem:
-                ops.append(
-                    (
-                        _EV,
-                        self._ev(
-                            f, r.id, f"oem:{c.oem}", r.strength, r.source, group, rm.matched, r.description, rm.groups
-                        ),
-                    )
-                )
-            if c.brand:
-                b = self.kb.brands.get(c.brand)
-                if b is not None:
-                    ops.append(
-                        (
-                            _EV,
-                            self._ev(
-                                f,
-                                r.id,
-                                f"brand:{c.brand}",
-                                "info",
-                                r.source,
-                                group,
-                                rm.matched,
-                                r.description,
-                                rm.groups,
-                            ),
-                        )
-                    )
-                    if not c.oem:  # the device reveals a brand: reason from the brand
-                        ops.append((_BRAND_RULE, NameHit("brand", b.id, b.name, rm.matched, "exact")))
+                ops.append(ev(f"oem:{c.oem}", r.strength))
+            if b is not None:
+                ops.append(ev(f"brand:{c.brand}"))
+                if not c.oem:  # the device reveals a brand: reason from the brand
+                    ops.append((_BRAND_RULE, NameHit("brand", b.id, b.name, rm.matched, "exact")))
             if c.category and not (c.oem or c.platform or c.brand):
-                ops.append(
-                    (
-                        _EV,
-                        self._ev(
-                            f,
-                            r.id,
-                            f"category:{c.category}",
-                            "info",
-                            r.source,
-                            group,
-                            rm.matched,
-                            r.description,
-                            rm.groups,
-                        ),
-                    )
-                )
+                ops.append(ev(f"category:{c.category}"))
         return ops
 
     def _replay(self, ops: Iterable[_Op], f: Facet, fx: Findings) -> None:
