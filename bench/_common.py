@@ -72,6 +72,20 @@ def naive_regexes(ckb: object) -> list[object]:
     return [cr.regex for cr in out]
 
 
+def finish(results: dict[str, object], info: dict[str, object], json_path: Path | None) -> None:
+    """Print the load average around a benchmark and write its figures to ``json_path`` (if given)."""
+    import json
+
+    results["load_after"] = os.getloadavg()
+    before, after = results["load_before"], results["load_after"]
+    print(
+        f"  load average before {before[0]:.1f}, after {after[0]:.1f} "  # type: ignore[index]
+        f"(on {info['nproc']} CPUs; wall-clock rates fall when the machine is shared, ratios hold)"
+    )
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=2) + "\n")
+
+
 def fmt_rate(x: float) -> str:
     return f"{x:,.0f}"
 

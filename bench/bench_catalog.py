@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, fmt_rate, machine, naive_regexes, peak_rss_mb, pin_one_core, screen_all  # noqa: E402
+from _common import ROOT, finish, fmt_rate, machine, naive_regexes, peak_rss_mb, pin_one_core, screen_all  # noqa: E402
 
 TARGET_ROWS = 100_000
 TARGET_RATIO = 10.0
@@ -248,13 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"({fmt_rate(r['rows_per_cpu_s'])} per CPU-second), "
                     f"{ratio_d:.1f}x the naive loop on the same file, peak {r['peak_rss_mb']:.0f} MB"
                 )
-        results["load_after"] = os.getloadavg()
-        print(
-            f"  load average before {results['load_before'][0]:.1f}, after {results['load_after'][0]:.1f} "
-            f"(on {info['nproc']} CPUs; wall-clock rates fall when the machine is shared, ratios hold)"
-        )
-        if a.json:
-            a.json.write_text(json.dumps(results, indent=2) + "\n")
+        finish(results, info, a.json)
     finally:
         tmp.cleanup()
     return 0

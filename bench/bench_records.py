@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fmt_rate, machine, naive_regexes, peak_rss_mb, pin_one_core, screen_all  # noqa: E402
+from _common import finish, fmt_rate, machine, naive_regexes, peak_rss_mb, pin_one_core, screen_all  # noqa: E402
 
 TARGET_RECORDS = 20_000
 TARGET_RATIO = 10.0
@@ -166,13 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             f"loop's {fmt_rate(naive_cpu)} per CPU-second "
             f"(target >= {TARGET_RATIO:.0f}x: {'met' if ratio >= TARGET_RATIO else 'MISSED'})"
         )
-        results["load_after"] = os.getloadavg()
-        print(
-            f"  load average before {results['load_before'][0]:.1f}, after {results['load_after'][0]:.1f} "
-            f"(on {info['nproc']} CPUs; wall-clock rates fall when the machine is shared, ratios hold)"
-        )
-        if a.json:
-            a.json.write_text(json.dumps(results, indent=2) + "\n")
+        finish(results, info, a.json)
     finally:
         tmp.cleanup()
     return 0

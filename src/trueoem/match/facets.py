@@ -294,7 +294,7 @@ def _structured_or_text(value: str) -> tuple[list[tuple[str, str]], list[str]]:
     """
     obj = coerce_structure(value)
     start = 0
-    if obj is None and (m := _LOG_PREFIX.match(value)) is not None:
+    if obj is None and "{" in value[:514] and (m := _LOG_PREFIX.match(value)) is not None:
         start = m.end()
         obj = coerce_structure(value[start:])
     flat: list[tuple[str, str]] | None = list(flatten(obj)) if obj is not None else None
