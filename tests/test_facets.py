@@ -144,6 +144,59 @@ def test_tls_certificate_forms() -> None:
     assert j["tls.issuer"] == ["CN=hikvision"]
 
 
+def test_tls_names_in_every_written_form_come_out_alike() -> None:
+    # the same (invented) certificate name as OpenSSL, its old slash form, Censys/zgrab2, Nmap's
+    # long names, a Shodan-style mapping and RFC 4514 itself: one string for the rules to read
+    want = "CN=cam-0042,OU=Video,O=Example Vision Co.\\, Ltd.,L=Springfield,ST=Some State,C=US"
+    forms = [
+        'subject=C = US, ST = Some State, L = Springfield, O = "Example Vision Co., Ltd.", OU = Video, CN = cam-0042',
+        "subject=/C=US/ST=Some State/L=Springfield/O=Example Vision Co., Ltd./OU=Video/CN=cam-0042",
+        "subject=C=US, ST=Some State, L=Springfield, O=Example Vision Co., Ltd., OU=Video, CN=cam-0042",
+        "subject=commonName=cam-0042,organizationalUnitName=Video,organizationName=Example Vision Co.\\, Ltd."
+        ",localityName=Springfield,stateOrProvinceName=Some State,countryName=US",
+        json.dumps(
+            {
+                "subject": {
+                    "C": "US",
+                    "ST": "Some State",
+                    "L": "Springfield",
+                    "O": "Example Vision Co., Ltd.",
+                    "OU": "Video",
+                    "CN": "cam-0042",
+                }
+            }
+        ),
+        "subject=" + want,
+    ]
+    for raw in forms:
+        assert fields("tls_cert", raw)["tls.subject"] == [want], raw
+    # Censys' parsed name: lists of values under long names, beside its subject_dn
+    censys = {"subject": {"common_name": ["cam-0042"], "organization": ["Example Vision"], "country": ["US"]}}
+    assert fields("tls_cert", json.dumps(censys))["tls.subject"] == ["CN=cam-0042,O=Example Vision,C=US"]
+    # an e-mail address is written the way the cryptography package writes a real certificate's
+    assert fields("tls_cert", "subject=emailAddress=ops@example.org, CN=gw")["tls.subject"] == [
+        "1.2.840.113549.1.9.1=ops@example.org,CN=gw"
+    ]
+    # what is not a name stays as it came
+    assert fields("tls_cert", "subject=self-signed camera cert")["tls.subject"] == ["self-signed camera cert"]
+
+
+def test_tls_rule_reads_a_name_in_any_form() -> None:
+    from trueoem.attribute import attribute
+    from trueoem.kb.compiled import load_compiled
+    from trueoem.model import Observation
+
+    ckb = load_compiled()
+    for raw in (
+        "subject=C = CN, ST = ZheJiang, L = HangZhou, O = HIKVISION, OU = DVRNVR, CN = www.hikvision.com",
+        "subject=/C=CN/ST=ZheJiang/L=HangZhou/O=HIKVISION/OU=DVRNVR/CN=www.hikvision.com",
+        "subject=commonName=www.hikvision.com,organizationalUnitName=DVRNVR,organizationName=HIKVISION,"
+        "localityName=HangZhou,stateOrProvinceName=ZheJiang,countryName=CN",
+    ):
+        a = attribute("t", [Observation("tls_cert", raw, "test")], ckb)
+        assert "hikvision.tls.dvrnvr_default" in {e.rule for e in a.evidence}, raw
+
+
 def test_tls_real_der_certificate() -> None:
     import datetime
 

@@ -1,16 +1,157 @@
 """TLS certificate facets: subject, issuer and subjectAltNames from PEM, DER (base64 or hex) or
-text such as ``subject=CN=...; issuer=...`` or a dict pasted from a log. Pure; never raises."""
+text such as ``subject=CN=...; issuer=...`` or a dict pasted from a log. Pure; never raises.
+
+Names come out in one form whatever form they came in, so one rule reads them all: RFC 4514 as the
+``cryptography`` package writes it (``CN=x,O=Acme\\, Inc.,C=US``: most specific first, short
+attribute names, no spaces around ``=`` or after ``,``, special characters escaped). Text names are
+written by tools in other forms — OpenSSL's ``C = CN, O = "Acme, Inc.", CN = x`` and its older
+``/C=CN/O=Acme/CN=x``, Censys' and zgrab2's ``C=CN, O=Acme, CN=x`` (all three in certificate order,
+least specific first), Nmap's ``commonName=x/organizationName=Acme``, Shodan's ``{"CN": .., "O": ..}``
+— and are rewritten into it.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from typing import Any
 
 from cryptography import x509
 
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.S)
 _TEXT_NAME = re.compile(r"\b(subject|issuer)\s*[:=]\s*(.+?)(?=\s*(?:[;\n|]|\bissuer\s*[:=]|\bsubject\s*[:=]|$))", re.I)
+
+_EMAIL = "1.2.840.113549.1.9.1"  # how cryptography writes emailAddress (it has no short name for it)
+# attribute names as tools write them (lower case, without "_" or spaces) -> the RFC 4514 name
+_ATTR = {
+    "cn": "CN",
+    "commonname": "CN",
+    "o": "O",
+    "org": "O",
+    "organization": "O",
+    "organisation": "O",
+    "organizationname": "O",
+    "ou": "OU",
+    "organizationalunit": "OU",
+    "organizationalunitname": "OU",
+    "l": "L",
+    "locality": "L",
+    "localityname": "L",
+    "st": "ST",
+    "s": "ST",
+    "province": "ST",
+    "state": "ST",
+    "stateorprovince": "ST",
+    "stateorprovincename": "ST",
+    "c": "C",
+    "country": "C",
+    "countryname": "C",
+    "street": "STREET",
+    "streetaddress": "STREET",
+    "dc": "DC",
+    "domaincomponent": "DC",
+    "uid": "UID",
+    "userid": "UID",
+    "e": _EMAIL,
+    "email": _EMAIL,
+    "emailaddress": _EMAIL,
+    _EMAIL: _EMAIL,
+    "serialnumber": "2.5.4.5",
+}
+# a dict has no order of its own: the usual order of a certificate's name, most specific first
+_DICT_ORDER = {a: i for i, a in enumerate((_EMAIL, "CN", "OU", "O", "STREET", "L", "ST", "C", "DC"))}
+_KEY = re.compile(r"\s*([A-Za-z][A-Za-z0-9_ \-]{0,40}|\d+(?:\.\d+)+)\s*=")
+_SLASH_SPLIT = re.compile(r"/(?=\s*(?:[A-Za-z][A-Za-z0-9_\-]{0,40}|\d+(?:\.\d+)+)\s*=)")
+_ESCAPE = re.compile(r'([\\"+,;<>])')
+
+
+def _attr(key: str) -> str:
+    k = key.strip()
+    return _ATTR.get(re.sub(r"[\s_\-]", "", k).lower(), k)
+
+
+def _unquote(v: str) -> str:
+    v = v.strip()
+    if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
+        v = v[1:-1]
+    return re.sub(r"\\(.)", r"\1", v)
+
+
+def _escape(v: str) -> str:
+    """A value escaped as RFC 4514 (and cryptography) escape it."""
+    v = _ESCAPE.sub(r"\\\1", v)
+    if v[:1] in ("#", " "):
+        v = "\\" + v
+    if v.endswith(" ") and not v.endswith("\\ "):
+        v = v[:-1] + "\\ "
+    return v
+
+
+def _render(pairs: list[tuple[str, str]]) -> str:
+    return ",".join(f"{k}={_escape(v)}" for k, v in pairs if v)
+
+
+def _split_text(text: str) -> list[str]:
+    """Parts of a written name at its unescaped, unquoted commas (or semicolons)."""
+    parts, cur, quoted, i = [], [], False, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            cur.append(text[i : i + 2])
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        elif ch in ",;" and not quoted:
+            parts.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def canonical_name(text: str) -> str:
+    """A distinguished name written in any of the usual forms, as RFC 4514 (see the module doc).
+
+    What is not a ``key=value`` list is returned as it came (stripped).
+    """
+    t = text.strip()[:4096]
+    slashed = t.startswith("/")
+    parts = _SLASH_SPLIT.split(t[1:]) if slashed else _split_text(t)
+    pairs: list[tuple[str, str]] = []
+    for part in parts:
+        m = _KEY.match(part)
+        if m:
+            pairs.append((_attr(m.group(1)), part[m.end() :]))
+        elif pairs:  # a comma the writer did not escape ("Acme Co., Ltd."): part of the value
+            k, v = pairs[-1]
+            pairs[-1] = (k, f"{v},{part}")
+        elif part.strip():
+            return t
+    if not pairs:
+        return t
+    pairs = [(k, _unquote(v)) for k, v in pairs]
+    # certificate order (least specific first, as OpenSSL, Censys and zgrab2 write names) is
+    # turned round; a name already most specific first (ending with the country) is kept
+    first, last = pairs[0][0], pairs[-1][0]
+    if slashed or (first in ("C", "DC") and last not in ("C", "DC")):
+        pairs.reverse()
+    return _render(pairs)
+
+
+def _name_of_mapping(d: dict[Any, Any]) -> str:
+    """A name given as a mapping ({"CN": "x", "O": ["Acme"]}), as RFC 4514."""
+    pairs = []
+    for k, v in list(d.items())[:50]:
+        for x in v if isinstance(v, list) else [v]:
+            if isinstance(x, str | int) and not isinstance(x, bool):
+                pairs.append((_attr(str(k)), str(x).strip()))
+    pairs.sort(key=lambda p: _DICT_ORDER.get(p[0], len(_DICT_ORDER)))
+    return _render(pairs)
 
 
 def _from_der(der: bytes) -> list[tuple[str, str]]:
@@ -31,6 +172,45 @@ def _from_der(der: bytes) -> list[tuple[str, str]]:
     except (x509.ExtensionNotFound, ValueError):
         pass
     return out
+
+
+_DICT_KEYS = {
+    "subject": "tls.subject",
+    "subject_dn": "tls.subject",
+    "subjectdn": "tls.subject",
+    "issuer": "tls.issuer",
+    "issuer_dn": "tls.issuer",
+    "issuerdn": "tls.issuer",
+}
+
+
+def _from_structure(obj: Any, out: list[tuple[str, str]], depth: int = 0) -> None:
+    """Names and SANs anywhere in a parsed document (a certificate as JSON, or a log's dict)."""
+    if depth > 8 or len(out) > 100:
+        return
+    if isinstance(obj, list):
+        for v in obj[:50]:
+            _from_structure(v, out, depth + 1)
+        return
+    if not isinstance(obj, dict):
+        return
+    for k, v in list(obj.items())[:200]:
+        lk = str(k).lower()
+        field = _DICT_KEYS.get(lk)
+        if field is not None and isinstance(v, str) and v.strip():
+            out.append((field, canonical_name(v)))
+        elif field is not None and isinstance(v, dict):
+            name = _name_of_mapping(v)
+            if name:
+                out.append((field, name))
+            else:
+                _from_structure(v, out, depth + 1)
+        elif lk in ("san", "subject_alt_name", "names", "dns_names"):
+            for x in v if isinstance(v, list) else [v]:
+                if isinstance(x, str) and x.strip():
+                    out.append(("tls.san", x.strip()[:512]))
+        else:
+            _from_structure(v, out, depth + 1)
 
 
 def cert_facets(value: str) -> list[tuple[str, str]]:
@@ -60,19 +240,12 @@ def cert_facets(value: str) -> list[tuple[str, str]]:
             out = _from_der(der)
             if out:
                 return out
-    from trueoem.match.facets import coerce_structure, flatten
+    from trueoem.match.facets import coerce_structure
 
     obj = coerce_structure(value)
-    if isinstance(obj, dict):
-        for k, v in flatten(obj):
-            lk = k.lower()
-            if lk in ("subject", "subject_dn", "subjectdn"):
-                out.append(("tls.subject", v))
-            elif lk in ("issuer", "issuer_dn", "issuerdn"):
-                out.append(("tls.issuer", v))
-            elif lk in ("san", "subject_alt_name", "names", "dns_names"):
-                out.append(("tls.san", v))
+    if isinstance(obj, dict | list):
+        _from_structure(obj, out)
         return out
     for m in _TEXT_NAME.finditer(value[:8192]):
-        out.append((f"tls.{m.group(1).lower()}", m.group(2).strip()))
+        out.append((f"tls.{m.group(1).lower()}", canonical_name(m.group(2))))
     return out
