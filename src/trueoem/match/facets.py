@@ -128,17 +128,6 @@ def xml_fields(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return leaves, namespaces
 
 
-_XML_DECL_OK = re.compile(
-    r"<\?xml(?:\s+version\s*=\s*[\"'][^\"']*[\"'])?"
-    r"(?:\s+encoding\s*=\s*[\"'](?i:utf-8|us-ascii|ascii|iso-8859-1|latin-1)[\"'])?"
-    r"(?:\s+standalone\s*=\s*[\"'](?:yes|no)[\"'])?\s*\?>"
-)
-_XML_LONG_RUN = re.compile(r"[<>][^<>]{513}")  # a text or a tag the bounded leaf regex would not take whole
-# an empty element with attributes, then text and an end tag of its name: the leaf regex would
-# read the attributes' closing "/" as an open tag's (only an ElementTree parse reads it right)
-_XML_SELF_CLOSED_LEAF = re.compile(r"<(?:[\w.\-]+:)?([\w.\-]+)\s[^<>]*/>[^<>]*</(?:[\w.\-]+:)?\1\s*>")
-
-
 def model_tokens(text: str, skip_negated: bool = False) -> list[str]:
     """Model-number-like tokens in free text (letters and digits, 4-40 characters).
 
