@@ -144,6 +144,19 @@ def test_tls_certificate_forms() -> None:
     assert j["tls.issuer"] == ["CN=hikvision"]
 
 
+def test_html_title_character_references_are_decoded() -> None:
+    page = "HTTP/1.1 200 OK\r\n\r\n<html><title>&#82;&#55;&#48;&#48;&#48; &amp; Co</title></html>"
+    f = fields("http", page)
+    assert f["http.title"] == ["R7000 & Co"]
+    assert "R7000" in f["model"]
+
+
+def test_json_api_product_name_is_a_model() -> None:
+    body = '{"Id": "1", "Oem": {"Acme": {"ProductName": "XR-2000 V2"}}}'
+    f = fields("http", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + body)
+    assert f["model"] == ["XR-2000 V2"]
+
+
 def test_tls_names_in_every_written_form_come_out_alike() -> None:
     # the same (invented) certificate name as OpenSSL, its old slash form, Censys/zgrab2, Nmap's
     # long names, a Shodan-style mapping and RFC 4514 itself: one string for the rules to read

@@ -10,6 +10,7 @@ entities); sizes are capped before parsing. The facet fields are documented in d
 from __future__ import annotations
 
 import ast
+import html
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -209,6 +210,7 @@ _STD_KEYS: dict[str, str] = {
     "updateserial": "model",
     "updateserialcloudupgrade": "model",
     "productmodel": "model",
+    "productname": "model",  # Redfish and router JSON APIs: "ProductName": "2288H V5"
     "hardwaremodel": "model",
     "device_type": "model",
     "product": "model",
@@ -369,7 +371,8 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
         out.add("http.body", b)
         tm = _TITLE.search(b.encode("utf-8", "replace"))
         if tm:
-            title = decode_bytes(tm.group(1)).strip()
+            # a title written as character references ("&#70;&#54;..." on some routers) reads as text
+            title = html.unescape(decode_bytes(tm.group(1))).strip()
             out.add("http.title", title)
             out.text(title)
         head = b.lstrip()[:256].lower()
