@@ -25,9 +25,13 @@ _SEPARATORS = str.maketrans("", "", ":-. ")
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Result:
-    """The attribution of one asset: ``template`` is shared between assets with equal inputs."""
+    """The attribution of one asset: ``template`` is shared between assets with equal inputs.
+
+    Not frozen only because a frozen dataclass is slow to make (a catalog makes one per row);
+    nothing changes a result once made.
+    """
 
     id: str
     template: Attribution
