@@ -77,3 +77,30 @@ def test_thresholds(ckb: CompiledKB) -> None:
     mixed = _judge(ckb, [ev("axis", 4.0, "a"), ev("hikvision", 4.0, "b")])
     assert mixed.verdict in (Verdict.LIKELY_COVERED, Verdict.UNKNOWN)
     assert mixed.conflicts
+
+
+def test_a_brand_revealed_by_the_device_is_its_label(ckb: CompiledKB) -> None:
+    """No brand given: a rule that names a reseller brand (and no maker) labels the item with it, so
+    a reseller's firmware on an OEM's hardware reads as white-labelled."""
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    brand_only = [
+        r
+        for r in ckb.kb.rules.values()
+        if r.claim.brand and not r.claim.oem and any(c.brand == r.claim.brand for c in ckb.kb.relations)
+    ]
+    assert brand_only, "the KB has no brand-only rule of a reseller with a relation"
+    rule = sorted(brand_only, key=lambda r: r.id)[0]
+    ex = next(e for e in rule.examples if e.value)
+    field = ex.field or rule.fields[0]
+    kind = {"http.server": "http_headers"}.get(field)
+    obs = Observation(kind, f"Server: {ex.value}", "t") if kind else Observation("banner", ex.value, "t")
+    a = attribute("t", [obs], ckb)
+    if rule.id not in {e.rule for e in a.evidence}:  # the example's field is not a banner one: read it as a model
+        a = attribute("t", [Observation("model", ex.value, "t")], ckb)
+    assert rule.id in {e.rule for e in a.evidence}
+    brand = ckb.kb.brands[rule.claim.brand]
+    assert a.label_brand == brand.name
+    if a.oem is not None and a.oem != brand.owner:
+        assert a.white_label

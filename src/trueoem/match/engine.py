@@ -475,6 +475,7 @@ class CompiledKB:
         dates = sorted(f.value for f in facets if f.field == "date")
         fx.date = dates[0] if dates else None
         brand_facets: list[tuple[Facet, NameHit | None]] = []
+        rule_brands: list[NameHit] = []  # brands the device or the model reveals (no name given)
         evidence, categories, models, platforms = fx.evidence, fx.categories, fx.models, fx.platforms
         ops_of = self._ops_of
         # pass 1: rules, MAC, FCC, categories (brands need models and categories to reason)
@@ -491,6 +492,7 @@ class CompiledKB:
                 elif op == _PLAT:
                     platforms.append(x)  # type: ignore[arg-type]
                 elif op == _BRAND_RULE:
+                    rule_brands.append(x)  # type: ignore[arg-type]
                     self._brand_evidence(x, f, fx, "rule")  # type: ignore[arg-type]
                 elif op == _BRAND_OUI:
                     self._brand_evidence(x, f, fx, "oui")  # type: ignore[arg-type]
@@ -515,4 +517,6 @@ class CompiledKB:
                 if maybe is not None:
                     fx.label_brand, fx.label_hit = maybe.name, maybe
                     break
+        if fx.label_brand is None and rule_brands:  # ... else the brand its responses or model reveal
+            fx.label_brand, fx.label_hit = rule_brands[0].name, rule_brands[0]
         return fx
