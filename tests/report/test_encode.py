@@ -98,3 +98,27 @@ def test_jsonl_writer_keeps_few_lines_when_nothing_repeats(ckb: CompiledKB) -> N
     lines = buf.getvalue().splitlines()
     assert len(lines) == 10001 and json.loads(lines[-2])["oem"] == "hikvision"
     assert all(json.loads(line)["id"] == str(i) for i, line in enumerate(lines[:5000]))
+
+
+def test_numbers_equal_as_keys_but_written_apart_are_not_confused() -> None:
+    # 0.0 == -0.0 (and hash alike), so a cache keyed by the number would write the first one seen
+    # for both; json.dumps writes "0.0" and "-0.0"
+    out = []
+    for w in (0.0, -0.0, 0.0):
+        ev = Evidence("r", "model", "m", "oem:x", w, "s", "o", "", (), "g")
+        a = Attribution(
+            id="1",
+            verdict=Verdict.UNKNOWN,
+            oem=None,
+            oem_name=None,
+            confidence=0.0,
+            label_brand=None,
+            white_label=False,
+            legal_basis=None,
+            evidence=(ev,),
+            alternatives=(Candidate("x", "X", False, w, w),),
+            kb_version="k",
+        )
+        out.append(attribution_json(a))
+        assert out[-1] == _reference(a)
+    assert out[0] != out[1]

@@ -33,10 +33,10 @@ def _strs(vs: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=CACHE_MAX)
-def _ev_head(rule: str, field: str, matched: str, claim: str, weight: float, source: str) -> str:
+def _ev_head(rule: str, field: str, matched: str, claim: str, weight: str, source: str) -> str:
     return (
         f'{{"rule": {_s(rule)}, "kind": {_s(field)}, "matched": {_s(matched)}, "claim": {_s(claim)}, '
-        f'"weight": {round(weight, 3)!r}, "source": {_s(source)}'
+        f'"weight": {weight}, "source": {_s(source)}'
     )
 
 
@@ -50,20 +50,21 @@ def _ev_tail(extracted: tuple[tuple[str, str], ...], note: str) -> str:
     return out + "}"
 
 
+# Numbers go into the cache keys as the text they are written as: 0.0 and -0.0 (or 1 and 1.0) are equal
+# keys to a cache but are written differently by json.dumps.
+
+
 @lru_cache(maxsize=CACHE_MAX)
-def _evidence(e: Evidence) -> str:
-    head = _ev_head(e.rule, e.field, e.matched, e.claim, e.weight, e.source)
+def _evidence(e: Evidence, weight: str) -> str:
+    head = _ev_head(e.rule, e.field, e.matched, e.claim, weight, e.source)
     frm = ', "from": ' + _s(e.observation_source) if e.observation_source else ""
     return head + frm + _ev_tail(e.extracted, e.note)
 
 
 @lru_cache(maxsize=CACHE_MAX)
-def _candidate(c: Candidate) -> str:
+def _candidate(c: Candidate, probability: str) -> str:
     covered = "true" if c.covered else "false"
-    return (
-        f'{{"oem": {_s(c.oem)}, "name": {_s(c.name)}, "covered": {covered}, '
-        f'"probability": {round(c.probability, 4)!r}}}'
-    )
+    return f'{{"oem": {_s(c.oem)}, "name": {_s(c.name)}, "covered": {covered}, "probability": {probability}}}'
 
 
 def attribution_rest(a: Attribution) -> str:
@@ -71,8 +72,12 @@ def attribution_rest(a: Attribution) -> str:
 
     ``"{" + attribution_rest(a)`` is ``json.dumps`` of ``as_dict()`` without ``id`` (and ``extra``).
     """
-    ev = "[" + ", ".join([_evidence(e) for e in a.evidence]) + "]" if a.evidence else "[]"
-    alts = "[" + ", ".join([_candidate(c) for c in a.alternatives]) + "]" if a.alternatives else "[]"
+    ev = "[" + ", ".join([_evidence(e, repr(round(e.weight, 3))) for e in a.evidence]) + "]" if a.evidence else "[]"
+    alts = (
+        "[" + ", ".join([_candidate(c, repr(round(c.probability, 4))) for c in a.alternatives]) + "]"
+        if a.alternatives
+        else "[]"
+    )
     return (
         f'"verdict": {_s(a.verdict.value)}, "oem": {_opt(a.oem)}, "oem_name": {_opt(a.oem_name)}, '
         f'"confidence": {round(a.confidence, 4)!r}, "label_brand": {_opt(a.label_brand)}, '
@@ -88,7 +93,8 @@ _KEYS = frozenset({"id", *Attribution.__dataclass_fields__, "platform"})
 
 def attribution_json(a: Attribution, with_id: bool = True) -> str:
     """``json.dumps(a.as_dict(), ensure_ascii=False)``; ``with_id=False`` leaves ``id`` out."""
-    if not (math.isfinite(a.confidence) and all(math.isfinite(c.probability) for c in a.alternatives)) or (
+    finite = math.isfinite(a.confidence) and all(math.isfinite(c.probability) for c in a.alternatives)
+    if not (finite and all(math.isfinite(e.weight) for e in a.evidence)) or (
         a.extra and any(k in _KEYS for k, _ in a.extra)
     ):  # NaN, or an extra field that shadows a standard one: the general path keeps the rules
         d = a.as_dict()
