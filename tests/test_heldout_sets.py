@@ -1,9 +1,9 @@
-"""Independent held-out sets (tests/heldout2/, tests/heldout3/): precision/recall floors, no false `covered`.
+"""Independent held-out sets (tests/heldout2/ to heldout4/): precision/recall floors, no false `covered`.
 
 Each set was written from public material by a tester who did not read the KB, the other sets or
 examples/ (see their README.md). The CLI runs in-process through typer's CliRunner; the scoring
 lives in bench/eval_heldout2.py (``--set heldout3`` for the third), which also prints every miss
-with its evidence. heldout3 has not been used for tuning: its figures are the engine's untuned ones.
+with its evidence. Each set's README says which of its items have been used to fix the engine.
 
 Floors are the figures measured when the set was written, minus a small margin, so a regression
 fails. Raise them when the engine improves; never lower them to make a change pass without saying
@@ -23,16 +23,23 @@ ROOT = Path(__file__).resolve().parent.parent
 MARGIN = 0.02
 
 MEASURED = {
-    # measured on KB 2026.11.28+81c099a25d17 (see tests/heldout2/README.md)
+    # measured on KB 2026.11.28+81c099a25d17 (see tests/heldout2/README.md); raised in session 3 to
+    # what the grown KB gives (catalog 1.000/1.000, records 1.000/0.952)
     "heldout2": {
-        "catalog": {"precision": 0.976, "recall": 0.976},
-        "records": {"precision": 1.000, "recall": 0.889},
+        "catalog": {"precision": 1.000, "recall": 1.000},
+        "records": {"precision": 1.000, "recall": 0.952},
     },
     # untuned when the set arrived (session 2): catalog 1.000/0.965, records 1.000/0.857; records then
-    # 0.914 after the generic fix for dicts pasted from logs (tests/heldout3/README.md says which items)
+    # 0.914 after the generic fix for dicts pasted from logs, 0.943 after session 3's KB work (two
+    # items of it steered by this set's misses: tests/heldout3/README.md says which)
     "heldout3": {
         "catalog": {"precision": 1.000, "recall": 0.965},
-        "records": {"precision": 1.000, "recall": 0.914},
+        "records": {"precision": 1.000, "recall": 0.943},
+    },
+    # written blind in session 3 and measured untuned: catalog 1.000/0.918, records 1.000/0.733
+    "heldout4": {
+        "catalog": {"precision": 1.000, "recall": 0.918},
+        "records": {"precision": 1.000, "recall": 0.733},
     },
 }
 SETS = sorted(MEASURED)
