@@ -36,9 +36,10 @@ MEASURED = {
         "catalog": {"precision": 1.000, "recall": 0.965},
         "records": {"precision": 1.000, "recall": 0.943},
     },
-    # written blind in session 3 and measured untuned: catalog 1.000/0.918, records 1.000/0.733
+    # written blind in session 3 and measured untuned: catalog 1.000/0.918, records 1.000/0.733;
+    # catalog 0.934 after the generic fix for unlabelled FCC IDs in model columns (its README says which item)
     "heldout4": {
-        "catalog": {"precision": 1.000, "recall": 0.918},
+        "catalog": {"precision": 1.000, "recall": 0.934},
         "records": {"precision": 1.000, "recall": 0.733},
     },
 }

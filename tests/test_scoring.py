@@ -104,3 +104,25 @@ def test_a_brand_revealed_by_the_device_is_its_label(ckb: CompiledKB) -> None:
     assert a.label_brand == brand.name
     if a.oem is not None and a.oem != brand.owner:
         assert a.white_label
+
+
+def test_an_fcc_id_with_a_three_character_code_in_a_model_column(ckb: CompiledKB) -> None:
+    from trueoem.attribute import attribute
+    from trueoem.kb.schema import STRENGTH_LLR
+    from trueoem.match.engine import _BY_CONF, step
+    from trueoem.model import Observation
+
+    code = next(g for g in ckb.kb.fcc_grantees.values() if len(g.code) == 3 and g.confidence == "high")
+
+    def fcc(model: str) -> list[Evidence]:
+        a = attribute("t", [Observation("model", model, "t")], ckb)
+        return [e for e in a.evidence if e.rule.startswith("fcc.grantee.")]
+
+    (ev,) = fcc(f"{code.code}-ZX4711")
+    assert ev.claim == f"oem:{code.entity}" and "read as an FCC ID" in ev.note
+    assert ev.weight == STRENGTH_LLR[step(_BY_CONF["high"], -2)]  # unlabelled: two steps weaker
+    assert fcc(code.code) == [] and fcc(f"{code.code}-ZXABC") == []  # no product code / no digit
+    assert fcc(f"{code.code.lower()}-zx4711") == []  # FCC IDs are written in capitals
+    five = next(g for g in ckb.kb.fcc_grantees.values() if len(g.code) == 5)
+    (ev5,) = fcc(f"{five.code}-ZX4711")  # a 5-character code is read by the facet parser, at full strength
+    assert "read as an FCC ID" not in ev5.note

@@ -49,6 +49,9 @@ _IDENTITY_FIELDS = frozenset({"model", "serial", "text", "device.name", "http.ti
 _CATEGORY_RX = re.compile("|".join(f"(?P<c{i}>{rx.pattern})" for i, (_cat, rx) in enumerate(_CATEGORY_WORDS)), re.I)
 
 
+# an FCC ID with a 3-character grantee code: upper case, a digit somewhere, no 5-character code
+_FCC_SHORT = re.compile(r"(?=[A-Z0-9-]*[0-9])[A-Z013-9][A-Z0-9]{2}-?[A-Z0-9][A-Z0-9-]{1,16}")
+
 # recorded effects of one facet on the findings of an asset (see CompiledKB._facet_ops)
 _EV, _CAT, _MODEL, _PLAT, _BRAND_RULE, _BRAND_OUI, _BRAND_FACET = range(7)
 _Op = tuple[int, object]
@@ -401,26 +404,17 @@ class CompiledKB:
     def _fcc_evidence(self, f: Facet, fx: Findings) -> None:
         self._replay(self._fcc_ops(f), f, fx)
 
-    def _fcc_ops(self, f: Facet) -> list[_Op]:
+    def _fcc_ops(self, f: Facet, unlabelled: bool = False) -> list[_Op]:
+        """The grantee evidence of an FCC ID; ``unlabelled``: a model value that may be one."""
         v = f.value.replace(" ", "")
         code = v[:5] if v.startswith("2") else v[:3]
         g = self.kb.fcc_grantees.get(code)
         if g is None:
             return []
-        return [
-            (
-                _EV,
-                self._ev(
-                    f,
-                    f"fcc.grantee.{g.code}",
-                    f"oem:{g.entity}",
-                    _BY_CONF[g.confidence],
-                    g.source,
-                    "fcc",
-                    note=f"FCC grantee code {g.code} is {g.grantee}",
-                ),
-            )
-        ]
+        strength, note = _BY_CONF[g.confidence], f"FCC grantee code {g.code} is {g.grantee}"
+        if unlabelled:  # nothing says it is an FCC ID: two steps weaker
+            strength, note = step(strength, -2), note + "; read as an FCC ID from a model value"
+        return [(_EV, self._ev(f, f"fcc.grantee.{g.code}", f"oem:{g.entity}", strength, g.source, "fcc", note=note))]
 
     def _facet_ops(self, f: Facet) -> tuple[_Op, ...]:
         """Everything pass 1 of :meth:`findings` does for one facet, as replayable effects."""
@@ -445,6 +439,10 @@ class CompiledKB:
             for hit in self.brands.in_text(f.value):
                 ops.append((_BRAND_FACET, hit))
         ops += self._rule_ops(f)
+        if fld == "model" and _FCC_SHORT.fullmatch(f.value):
+            # an FCC ID with a 3-character grantee code, in a model column (the 5-character ones are
+            # read by the facet parser, which needs no list of codes)
+            ops += self._fcc_ops(f, unlabelled=True)
         return tuple(ops)
 
     def _ops_of(self, f: Facet) -> tuple[_Op, ...]:
