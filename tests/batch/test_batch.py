@@ -62,7 +62,8 @@ def test_process_pool_matches(messy: Path, messy_ref: Ref, form: str) -> None:
 
 @pytest.mark.parametrize("form", ["lines", "results"])
 def test_dask_local_cluster_matches(messy: Path, messy_ref: Ref, cluster: str, form: str) -> None:
-    assert run([messy], form, dask_address=cluster, chunk=53) == messy_ref
+    assert run([messy], form, dask_address=cluster, chunk=53, chunk_bytes=0) == messy_ref
+    assert run([messy], form, dask_address=cluster) == messy_ref  # the default: chunks of >= 1 MiB
 
 
 def test_cluster_listens_on_loopback_only(cluster: str) -> None:
@@ -90,6 +91,38 @@ def test_chunks_never_split_an_asset(tmp_path: Path) -> None:
     assert run([p], jobs=1, chunk=4) == reference(p)
 
 
+def _chunks(p: Path, chunk: int, min_bytes: int) -> list[Task]:
+    return [t for t in tasks([p], chunk, min_bytes=min_bytes) if isinstance(t, Task)]
+
+
+def test_chunks_reach_a_byte_minimum(messy: Path, tmp_path: Path) -> None:
+    """Small chunks are read on until they hold ``min_bytes`` (Dask's scheduler keeps small messages)."""
+    plain = _chunks(messy, 20, 0)
+    grown = _chunks(messy, 20, 40_000)
+    assert len(grown) < len(plain) / 3
+    # all but the input's end (where the last complete assets and the open one go out as they are)
+    assert all(len(t.data) >= 40_000 for t in grown[:-2]) and all(t.rows <= 20 * 20 + 20 for t in grown)
+    assert b"".join(t.data for t in grown) == messy.read_bytes() == b"".join(t.data for t in plain)
+    assert [t.start for t in grown] == [1 + sum(t.rows for t in grown[:i]) for i in range(len(grown))]
+    # tiny records: the rows cap (20 x chunk) stops a chunk before the bytes are reached
+    p = tmp_path / "tiny.jsonl"
+    p.write_text("".join(json.dumps({"id": str(i), "protocol": "mac", "raw": "x"}) + "\n" for i in range(1000)))
+    rows = [t.rows for t in _chunks(p, 10, 10**9)]
+    assert sum(rows) == 1000 and max(rows) <= 200 and len(rows) <= 6, rows
+
+
+def test_parquet_chunks_reach_a_byte_minimum(parquet_pair: tuple[Path, Path]) -> None:
+    _, p = parquet_pair
+    plain = _chunks(p, 50, 0)
+    grown = _chunks(p, 50, 60_000)
+    assert len(grown) < len(plain) and sum(t.rows for t in grown) == sum(t.rows for t in plain)
+    assert [t.start for t in grown] == [1 + sum(t.rows for t in grown[:i]) for i in range(len(grown))]
+
+
+def test_dask_grown_chunks_match(messy: Path, messy_ref: Ref, cluster: str) -> None:
+    assert run([messy], dask_address=cluster, chunk=20, chunk_bytes=40_000) == messy_ref
+
+
 def test_gzip_and_several_files(messy: Path, messy_ref: Ref, tmp_path: Path, cluster: str) -> None:
     gz = tmp_path / "records.jsonl.gz"
     gz.write_bytes(gzip.compress(messy.read_bytes()))
@@ -97,7 +130,7 @@ def test_gzip_and_several_files(messy: Path, messy_ref: Ref, tmp_path: Path, clu
     ref_plain = messy_ref
     want = (ref_gz[0] + ref_plain[0], ref_gz[1] + ref_plain[1], [])
     assert run([gz, messy], jobs=2, chunk=101) == want
-    assert run([gz, messy], dask_address=cluster, chunk=101) == want
+    assert run([gz, messy], dask_address=cluster, chunk=101, chunk_bytes=0) == want
 
 
 def test_truncated_gzip_keeps_records_before(messy: Path, tmp_path: Path, cluster: str) -> None:
@@ -106,7 +139,14 @@ def test_truncated_gzip_keeps_records_before(messy: Path, tmp_path: Path, cluste
     gz.write_bytes(data[: len(data) * 2 // 3])
     want = reference(gz)
     assert want[2] and "unreadable" in want[2][0] and want[0]
-    for kw in ({"jobs": 1}, {"jobs": 2}, {"dask_address": cluster}):
+    grown = {"chunk_bytes": 100_000}  # chunks read on past 89 lines: the read error comes while growing one
+    for kw in (
+        {"jobs": 1},
+        {"jobs": 1, **grown},
+        {"jobs": 2},
+        {"dask_address": cluster, "chunk_bytes": 0},
+        {"dask_address": cluster},
+    ):
         assert run([gz], chunk=89, **kw) == want, kw
 
 
@@ -184,6 +224,7 @@ def test_parquet_matches_jsonl(parquet_pair: tuple[Path, Path], mode: str, reque
     kw: dict[str, Any] = {"jobs": 1} if mode == "inline" else {"jobs": 2} if mode == "pool" else {}
     if mode == "dask":
         kw["dask_address"] = request.getfixturevalue("cluster")
+        kw["chunk_bytes"] = 0
     for chunk in (50, 5000):
         assert run([p], "lines", chunk=chunk, **kw) == want
     assert run([p], "results", chunk=64, **kw) == want

@@ -33,6 +33,10 @@ from trueoem.screen import Result
 __all__ = ["Line", "attribute_jsonl", "attribute_stream", "default_jobs"]
 
 CHUNK = 5000
+# On Dask a chunk is at least this big: the scheduler keeps a log of the last 1,000 messages under
+# 1 MB (10**6 bytes) that it sent to each worker, and a task message holds its chunk, so smaller chunks
+# would stay in the scheduler's memory long after they were attributed (distributed/batched.py).
+DASK_MIN_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,7 @@ def _outcomes(
     dask_address: str | None,
     kb_overlays: Iterable[Path | str],
     chunk: int,
+    chunk_bytes: int | None,
     warn: list[str],
     on_error: Callable[[str], None] | None,
     as_lines: bool,
@@ -68,7 +73,9 @@ def _outcomes(
     stdin: IO[bytes] | None,
 ) -> Iterator[Done]:
     kb = kb_spec(kb_overlays)
-    items = tasks(sources, chunk, stdin)
+    if chunk_bytes is None:
+        chunk_bytes = DASK_MIN_BYTES if dask_address else 0
+    items = tasks(sources, chunk, stdin, chunk_bytes)
     n = default_jobs() if jobs <= 0 else jobs
     if dask_address:
         outs = dask(items, kb, as_lines, dask_address)
@@ -94,6 +101,7 @@ def attribute_stream(
     dask_address: str | None = None,
     kb_overlays: Iterable[Path | str] = (),
     chunk: int = CHUNK,
+    chunk_bytes: int | None = None,
     warn: list[str],
     on_error: Callable[[str], None] | None = None,
     ckb: CompiledKB | None = None,
@@ -105,6 +113,8 @@ def attribute_stream(
     ``dask_address``: run on that Dask scheduler instead (``jobs`` is then ignored); the KB overlay
     paths must be readable on the workers. ``warn`` receives the input problems (``file:line: ...``),
     in input order; ``on_error`` receives unreadable sources (default: appended to ``warn``).
+    ``chunk``: records per chunk; ``chunk_bytes``: read on until a chunk holds at least this many bytes
+    (default: ``DASK_MIN_BYTES`` on Dask, none otherwise).
     ``ckb``: an already compiled KB for the ``jobs=1`` path (must match ``kb_overlays``).
     """
     for o in _outcomes(
@@ -113,6 +123,7 @@ def attribute_stream(
         dask_address=dask_address,
         kb_overlays=kb_overlays,
         chunk=chunk,
+        chunk_bytes=chunk_bytes,
         warn=warn,
         on_error=on_error,
         as_lines=False,
@@ -129,6 +140,7 @@ def attribute_jsonl(
     dask_address: str | None = None,
     kb_overlays: Iterable[Path | str] = (),
     chunk: int = CHUNK,
+    chunk_bytes: int | None = None,
     warn: list[str],
     on_error: Callable[[str], None] | None = None,
     ckb: CompiledKB | None = None,
@@ -141,6 +153,7 @@ def attribute_jsonl(
         dask_address=dask_address,
         kb_overlays=kb_overlays,
         chunk=chunk,
+        chunk_bytes=chunk_bytes,
         warn=warn,
         on_error=on_error,
         as_lines=True,

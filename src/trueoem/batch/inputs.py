@@ -22,6 +22,7 @@ from typing import IO, Any
 from trueoem.sources.records import parse_line
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+MAX_ROWS_FACTOR = 20  # a chunk grown to reach ``min_bytes`` stops at this many times ``chunk`` records
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,12 @@ def _last_asset(buf: list[bytes], start: int) -> tuple[int, str | None]:
     return cut, open_id
 
 
-def jsonl_tasks(lines: Iterable[bytes], name: str, chunk: int, path: str) -> Iterator[Item]:
-    """Chunks of about ``chunk`` lines, cut only where an asset begins; a read error ends the input."""
+def jsonl_tasks(lines: Iterable[bytes], name: str, chunk: int, path: str, min_bytes: int = 0) -> Iterator[Item]:
+    """Chunks of about ``chunk`` lines, cut only where an asset begins; a read error ends the input.
+
+    ``min_bytes``: read on past ``chunk`` lines (up to ``MAX_ROWS_FACTOR`` times as many) until the
+    chunk holds at least this many bytes.
+    """
     it = iter(lines)
     start = 1
     buf: list[bytes] = []
@@ -76,6 +81,14 @@ def jsonl_tasks(lines: Iterable[bytes], name: str, chunk: int, path: str) -> Ite
             buf.extend(islice(it, chunk - len(buf)))
             if len(buf) < chunk:  # end of input
                 break
+            if min_bytes:
+                size = sum(map(len, buf))
+                while size < min_bytes and len(buf) < chunk * MAX_ROWS_FACTOR:
+                    n = len(buf)
+                    buf.extend(islice(it, chunk))  # (lines read before a read error stay in buf)
+                    if len(buf) == n:
+                        break
+                    size += sum(map(len, buf[n:]))
             cut, open_id = _last_asset(buf, start)
             if cut > 0:  # send up to the last asset, which may go on in the lines not read yet
                 yield Task("jsonl", name, start, b"".join(buf[:cut]), rows=cut)
@@ -124,8 +137,12 @@ def _ids(batch: Any, start: int) -> list[str]:
     return [str(v) if v is not None else str(start + i) for i, v in enumerate(batch.column("id").to_pylist())]
 
 
-def parquet_tasks(path: Path, chunk: int) -> Iterator[Item]:
-    """Chunks of about ``chunk`` rows, read a record batch at a time, cut only where an asset ends."""
+def parquet_tasks(path: Path, chunk: int, min_bytes: int = 0) -> Iterator[Item]:
+    """Chunks of about ``chunk`` rows, read a record batch at a time, cut only where an asset ends.
+
+    ``min_bytes``: keep reading batches (up to ``MAX_ROWS_FACTOR`` times ``chunk`` rows) until the
+    chunk's columns hold at least this many bytes.
+    """
     pq = pyarrow("parquet")
     name = path.name
     try:
@@ -151,6 +168,15 @@ def parquet_tasks(path: Path, chunk: int) -> Iterator[Item]:
                 continue
             send = [*pending, batch.slice(0, k)] if k else pending
             rows = pending_rows + k
+            if (
+                min_bytes
+                and sum(b.nbytes for b in send) < min_bytes
+                and pending_rows + batch.num_rows < chunk * MAX_ROWS_FACTOR
+            ):  # too small to send yet: keep the whole batch and read on
+                pending.append(batch)
+                pending_rows += batch.num_rows
+                last_id = ids[-1]
+                continue
             if rows:
                 yield Task("parquet", name, start, _ipc(send), rows=rows)
             start += rows
@@ -169,12 +195,20 @@ def is_parquet(path: Path, head: bytes) -> bool:
     return path.suffix.lower() in PARQUET_SUFFIXES or head == b"PAR1"
 
 
-def tasks(sources: Iterable[Path | str], chunk: int, stdin: IO[bytes] | None = None) -> Iterator[Item]:
-    """The chunks of every source in order; ``'-'`` is standard input (JSON Lines)."""
+def tasks(
+    sources: Iterable[Path | str], chunk: int, stdin: IO[bytes] | None = None, min_bytes: int = 0
+) -> Iterator[Item]:
+    """The chunks of every source in order; ``'-'`` is standard input (JSON Lines).
+
+    ``min_bytes``: each chunk (but a source's last) holds at least this many bytes, if ``MAX_ROWS_FACTOR``
+    times ``chunk`` records reach it.
+    """
     chunk = max(1, chunk)
     for src in sources:
         if str(src) == "-":
-            yield from jsonl_tasks(stdin if stdin is not None else sys.stdin.buffer, "<stdin>", chunk, "<stdin>")
+            yield from jsonl_tasks(
+                stdin if stdin is not None else sys.stdin.buffer, "<stdin>", chunk, "<stdin>", min_bytes
+            )
             continue
         f = Path(src)
         try:
@@ -186,7 +220,7 @@ def tasks(sources: Iterable[Path | str], chunk: int, stdin: IO[bytes] | None = N
             head = fh.read(4)
             fh.seek(0)
             if is_parquet(f, head):
-                yield from parquet_tasks(f, chunk)
+                yield from parquet_tasks(f, chunk, min_bytes)
                 continue
             lines: Iterable[bytes] = gzip.open(fh) if head[:2] == b"\x1f\x8b" else fh
-            yield from jsonl_tasks(lines, f.name, chunk, str(f))
+            yield from jsonl_tasks(lines, f.name, chunk, str(f), min_bytes)
