@@ -11,7 +11,8 @@
    * ``single``: ``jobs=1`` (read, attribute and serialise in this one process);
    * ``pool``:   ``jobs=N`` worker processes (``concurrent.futures``, forkserver);
    * ``dask``:   a ``distributed.LocalCluster`` of N worker processes, one thread each, on 127.0.0.1
-     (cluster start-up timed apart).
+     (cluster start-up timed apart), with Dask's statistical profiler off as docs/scale-out.md advises
+     for batch clusters (``--dask-profile`` leaves it on).
 
    Timing starts once the KB is compiled (in the workers: the pool initializer; in Dask: a warm-up
    task per worker). Peak RSS: the parent's ``ru_maxrss``; workers' sampled with psutil every 0.2 s.
@@ -89,7 +90,7 @@ def _warm_pool(jobs: int) -> None:
     p.join()
 
 
-def run_mode(mode: str, path: Path, jobs: int) -> dict[str, Any]:
+def run_mode(mode: str, path: Path, jobs: int, dask_profile: bool = False) -> dict[str, Any]:
     """One mode over one file, in this process; the figures."""
     from trueoem.batch import attribute_jsonl
     from trueoem.batch.work import compiled, kb_spec
@@ -107,10 +108,15 @@ def run_mode(mode: str, path: Path, jobs: int) -> dict[str, Any]:
         _warm_pool(jobs)
         kw["jobs"] = jobs
     else:
+        import dask
         from distributed import Client, LocalCluster
 
         from trueoem.batch.work import warm
 
+        # Dask's statistical profiler off, as docs/scale-out.md advises for batch clusters: it samples
+        # the task thread's stack every 10 ms in the worker's event loop and keeps 1,000 one-second
+        # profiles, so it costs CPU and makes a worker's memory grow for the first 17 minutes.
+        dask.config.set({"distributed.worker.profile.enabled": dask_profile})
         cluster = LocalCluster(
             n_workers=jobs,
             processes=True,
@@ -168,11 +174,12 @@ def run_mode(mode: str, path: Path, jobs: int) -> dict[str, Any]:
     }
 
 
-def _subprocess(mode: str, path: Path, jobs: int) -> dict[str, Any]:
+def _subprocess(mode: str, path: Path, jobs: int, dask_profile: bool) -> dict[str, Any]:
     env = dict(os.environ)
     src = str(Path(__file__).resolve().parent.parent / "src")
     env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
     cmd = [sys.executable, str(Path(__file__).resolve()), "--run", mode, "--file", str(path), "--jobs", str(jobs)]
+    cmd += ["--dask-profile"] if dask_profile else []
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     res: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return res
@@ -202,11 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", nargs="+", default=["single", "pool", "dask"])
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--keep", type=Path, help="generate into this folder and keep (and reuse) the files")
+    ap.add_argument("--dask-profile", action="store_true", help="leave Dask's statistical profiler on (off by default)")
     ap.add_argument("--run", help=argparse.SUPPRESS)
     ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.run:  # one measurement, in its own process
-        print(json.dumps(run_mode(a.run, a.file, a.jobs)))
+        print(json.dumps(run_mode(a.run, a.file, a.jobs, a.dask_profile)))
         return 0
 
     import gen
@@ -232,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             base = 0.0
             outs = []
             for mode in a.modes:
-                r = _subprocess(mode, p, a.jobs)
+                r = _subprocess(mode, p, a.jobs, a.dask_profile)
                 r["input_records"] = size
                 if mode == "single":
                     base = r["records_per_s"]
