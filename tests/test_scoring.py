@@ -126,3 +126,30 @@ def test_an_fcc_id_with_a_three_character_code_in_a_model_column(ckb: CompiledKB
     five = next(g for g in ckb.kb.fcc_grantees.values() if len(g.code) == 5)
     (ev5,) = fcc(f"{five.code}-ZX4711")  # a 5-character code is read by the facet parser, at full strength
     assert "read as an FCC ID" not in ev5.note
+
+
+def test_a_relation_tied_to_models_reads_the_items_own_model(ckb: CompiledKB) -> None:
+    """A brand sold with several makers' products names an OEM only for the models its relation lists:
+    the model column is judged even when no rule reads a model out of it, and a known model outside the
+    list stops the relation (an unknown model only weakens it)."""
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    rel = next(r for r in ckb.kb.relations if r.brand == "godrej" and r.model_patterns)
+    rid = f"kb.relation.{rel.brand}.{rel.oem}"
+
+    def rel_ev(*obs: tuple[str, str]) -> list[Evidence]:
+        a = attribute("t", [Observation(k, v, "t") for k, v in obs], ckb)
+        return [e for e in a.evidence if e.rule == rid]
+
+    assert not any(r.claim.oem or r.claim.category for r in ckb.kb.rules.values() if r.id.startswith("godrej"))
+    (listed,) = rel_ev(("brand", "Godrej"), ("model", "STE-UR1234"))
+    assert "model unknown" not in listed.note
+    assert rel_ev(("brand", "Godrej"), ("model", "XYZ-123")) == []  # a model outside the relation's lines
+    (unknown,) = rel_ev(("brand", "Godrej"))
+    assert "model unknown" in unknown.note and unknown.weight < listed.weight
+    # a listed model also says the category of the relation's lines: no "category unknown" step
+    obs = [Observation("brand", "Vodafone", "t"), Observation("model", "K3765", "t")]
+    k = attribute("t", obs, ckb).evidence
+    (voda,) = [e for e in k if e.rule == "kb.relation.vodafone.huawei"]
+    assert "category unknown" not in voda.note and "model unknown" not in voda.note

@@ -140,10 +140,16 @@ class Findings:
     label_brand: str | None = None
     label_hit: NameHit | None = None
     models: list[str] = field(default_factory=list)
+    stated_models: list[str] = field(default_factory=list)  # the item's own model values (model columns)
     categories: list[str] = field(default_factory=list)
     platforms: list[str] = field(default_factory=list)
     date: str | None = None
     notes: list[str] = field(default_factory=list)
+
+
+#: observation kinds whose model facets are the item's own model (a catalog's model or part-number
+#: column, a model string): a relation tied to model patterns is judged on them too
+_STATED_MODEL_KINDS = frozenset({"model", "part_number"})
 
 
 class CompiledKB:
@@ -278,21 +284,24 @@ class CompiledKB:
         if ok is None:
             s = step(s, -1)
             note += f" (period {rel.period_from or '?'} to {rel.period_to or 'now'}; item date unknown)"
+        model_matched = False
+        if rel.model_patterns:
+            rxs = self._model_rx[id(rel)]
+            known = fx.models + fx.stated_models  # what rules read out, and what the item says it is
+            if known:
+                if not any(rx.search(m) for rx in rxs for m in known):
+                    return
+                model_matched = True
+            else:
+                s = step(s, -1)
+                note += " (model unknown)"
         if rel.categories:
             cats = set(fx.categories)
             if cats and not cats & set(rel.categories):
                 return
-            if not cats:
+            if not cats and not model_matched:  # a model of the relation's own lines says the category
                 s = step(s, -1)
                 note += " (item category unknown)"
-        if rel.model_patterns:
-            rxs = self._model_rx[id(rel)]
-            if fx.models:
-                if not any(rx.search(m) for rx in rxs for m in fx.models):
-                    return
-            else:
-                s = step(s, -1)
-                note += " (model unknown)"
         if rel.note:
             note += f"; {rel.note}"
         fx.evidence.append(
@@ -472,6 +481,7 @@ class CompiledKB:
         fx = Findings()
         dates = sorted(f.value for f in facets if f.field == "date")
         fx.date = dates[0] if dates else None
+        fx.stated_models = [f.value for f in facets if f.field == "model" and f.kind in _STATED_MODEL_KINDS]
         brand_facets: list[tuple[Facet, NameHit | None]] = []
         rule_brands: list[NameHit] = []  # brands the device or the model reveals (no name given)
         evidence, categories, models, platforms = fx.evidence, fx.categories, fx.models, fx.platforms
