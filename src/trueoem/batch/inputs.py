@@ -200,8 +200,8 @@ def tasks(
 ) -> Iterator[Item]:
     """The chunks of every source in order; ``'-'`` is standard input (JSON Lines).
 
-    ``min_bytes``: each chunk (but a source's last) holds at least this many bytes, if ``MAX_ROWS_FACTOR``
-    times ``chunk`` records reach it.
+    ``min_bytes``: each chunk holds at least this many bytes if ``MAX_ROWS_FACTOR`` times ``chunk``
+    records reach it (except at a source's end, where what is left goes out as it is).
     """
     chunk = max(1, chunk)
     for src in sources:
