@@ -78,6 +78,10 @@ def test_cluster_listens_on_loopback_only(cluster: str) -> None:
     assert cluster.startswith("tcp://127.0.0.1:") and addrs <= {"127.0.0.1"}
 
 
+def _chunks(p: Path, chunk: int, min_bytes: int) -> list[Task]:
+    return [t for t in tasks([p], chunk, min_bytes=min_bytes) if isinstance(t, Task)]
+
+
 def test_chunks_never_split_an_asset(tmp_path: Path) -> None:
     """A run of one id longer than the chunk, with bad lines inside, stays in one chunk."""
     lines = [json.dumps({"id": "a", "protocol": "model", "raw": "X"})] * 3
@@ -86,13 +90,9 @@ def test_chunks_never_split_an_asset(tmp_path: Path) -> None:
     lines += ["", json.dumps({"id": "c", "protocol": "model", "raw": "Y"})]
     p = tmp_path / "r.jsonl"
     p.write_text("\n".join(lines) + "\n")
-    chunks = [t for t in tasks([p], 4) if isinstance(t, Task)]
+    chunks = _chunks(p, 4, 0)
     assert [(t.start, t.rows) for t in chunks] == [(1, 3), (4, 12), (16, 1)]
     assert run([p], jobs=1, chunk=4) == reference(p)
-
-
-def _chunks(p: Path, chunk: int, min_bytes: int) -> list[Task]:
-    return [t for t in tasks([p], chunk, min_bytes=min_bytes) if isinstance(t, Task)]
 
 
 def test_chunks_reach_a_byte_minimum(messy: Path, tmp_path: Path) -> None:
