@@ -323,3 +323,47 @@ def test_dict_cut_short_in_a_log_keeps_its_complete_pairs() -> None:
         assert f["model"] == ["DS-7732NI-K4"], raw
         assert f["xml.namespace"] == ["http://www.isapi.org/ver20/XMLSchema"]
         assert "serialNu" not in " ".join(f.get("isapi.kv", []))  # the cut pair is not read
+
+
+# A CWMP Inform as a CPE posts it to its ACS, written for this test after the message layout of
+# TR-069 Amendment 6 (DeviceIdStruct, ParameterValueStruct) and the TR-098 DeviceInfo parameter names.
+_INFORM = (
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-0">'
+    "<soap:Body><cwmp:Inform><DeviceId><Manufacturer>Acme Networks</Manufacturer><OUI>a1b2c3</OUI>"
+    "<ProductClass>XG-100</ProductClass><SerialNumber>ACME0001</SerialNumber></DeviceId>"
+    "<ParameterList><ParameterValueStruct><Name>InternetGatewayDevice.DeviceSummary</Name><Value></Value>"
+    "</ParameterValueStruct><ParameterValueStruct><Name>InternetGatewayDevice.DeviceInfo.ModelName</Name>"
+    '<Value xsi:type="xsd:string">XG-100 Pro</Value></ParameterValueStruct><ParameterValueStruct>'
+    "<Name>InternetGatewayDevice.DeviceInfo.SoftwareVersion</Name><Value>V1.2.3</Value></ParameterValueStruct>"
+    "<ParameterValueStruct><Name>InternetGatewayDevice.LANDevice.1.Hosts.Host.1.HostName</Name>"
+    "<Value>printer</Value></ParameterValueStruct></ParameterList></cwmp:Inform></soap:Body></soap:Envelope>"
+)
+
+
+def test_tr069_inform_device_id_and_parameters() -> None:
+    for kind, raw in (
+        ("banner", _INFORM),
+        ("http", "POST /acs HTTP/1.1\r\nHost: acs.example\r\nContent-Type: text/xml\r\n\r\n" + _INFORM),
+    ):
+        f = fields(kind, raw)
+        assert f["model"] == ["XG-100", "XG-100 Pro"], kind  # ProductClass, then DeviceInfo.ModelName
+        assert f["device.manufacturer"] == ["Acme Networks"], kind
+        assert f["mac"] == ["A1B2C3"], kind  # the OUI, read as a MAC block
+        assert f["firmware"] == ["V1.2.3"], kind
+        assert f["serial"] == ["ACME0001"], kind
+        named = [v for k, vs in f.items() if k not in ("banner", "http.body") for v in vs]
+        assert "printer" not in named, kind  # a LAN host's name is not the device's
+
+
+def test_tr069_parameter_listing_reads_device_info_only() -> None:
+    listing = (
+        "InternetGatewayDevice.DeviceInfo.ManufacturerOUI = A1B2C3\n"
+        "Device.DeviceInfo.ModelName: XG-200\n"
+        "InternetGatewayDevice.DeviceInfo.ProductClass = XG-200-EU\n"
+        "Device.Services.VoiceService.1.Capabilities.Codecs.1.Version = 2.0\n"
+        "InternetGatewayDevice.LANDevice.1.Hosts.Host.1.HostName = laptop\n"
+    )
+    f = fields("banner", listing)
+    assert f["model"] == ["XG-200", "XG-200-EU"]
+    assert f["mac"] == ["A1B2C3"]
+    assert "firmware" not in f  # a voice codec's Version is not the device's firmware

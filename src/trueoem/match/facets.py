@@ -215,6 +215,7 @@ _STD_KEYS: dict[str, str] = {
     "device_type": "model",
     "product": "model",
     "devicedescription": "model",
+    "productclass": "model",  # TR-069 DeviceIdStruct: the product class a CPE reports to its ACS (HG8245H, F660)
     # firmware
     "firmwareversion": "firmware",
     "softwareversion": "firmware",
@@ -242,14 +243,28 @@ _STD_KEYS: dict[str, str] = {
     "mac": "mac",
     "macaddress": "mac",
     "mac_address": "mac",
+    "oui": "mac",  # TR-069 DeviceIdStruct: the maker's IEEE OUI, six hex digits (read as a MAC block)
+    "manufactureroui": "mac",  # TR-098/TR-181 DeviceInfo.ManufacturerOUI, the same
     # descriptions
     "modeldescription": "text",
     "description": "text",
 }
 
 
+# roots of the Broadband Forum data models a TR-069 (CWMP) device reports in: TR-098
+# "InternetGatewayDevice." and TR-181 "Device." (https://cwmp-data-models.broadband-forum.org/)
+_TR069_ROOTS = ("internetgatewaydevice.", "device.")
+
+
 def _std(out: _Out, key: str, value: str) -> None:
-    target = _STD_KEYS.get(key.lower().replace(" ", ""))
+    k = key.lower().replace(" ", "")
+    if "." in k and k.startswith(_TR069_ROOTS):
+        # a data-model parameter path (InternetGatewayDevice.DeviceInfo.ModelName): its last name
+        # says what it is, under DeviceInfo only (elsewhere "Version" or "Manufacturer" may be a
+        # module's or a peer's)
+        parts = k.split(".")
+        k = parts[-1] if len(parts) == 3 and parts[1] == "deviceinfo" else ""
+    target = _STD_KEYS.get(k)
     if target is None or not value:
         return
     if target == "mac":
@@ -264,6 +279,21 @@ def _std(out: _Out, key: str, value: str) -> None:
             out.add("model", tok)
     else:
         out.add(target, value)
+
+
+def _leaves_std(out: _Out, leaves: list[tuple[str, str]]) -> None:
+    """Standard facets of an XML document's leaves. A TR-069 ParameterValueStruct
+    (``<Name>InternetGatewayDevice.DeviceInfo.ModelName</Name><Value>HG8245H</Value>``, TR-069
+    Amendment 6 A.3.2.1) is read as the pair it stands for."""
+    name = ""
+    for k, v in leaves:
+        if k == "Name":
+            name = v
+        elif k == "Value" and name:
+            _std(out, name, v)
+            name = ""
+        else:
+            _std(out, k, v)
 
 
 def _document(out: _Out, prefix: str, pairs: list[tuple[str, str]]) -> None:
@@ -384,8 +414,7 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
             if "<deviceinfo" in b[:2048].lower() or any(t == "firmwareReleasedDate" for t, _ in leaves):
                 _document(out, "isapi", leaves)
             else:
-                for k, v in leaves:
-                    _std(out, k, v)
+                _leaves_std(out, leaves)
         elif head.startswith(("{", "[")):  # a JSON API answer
             obj = coerce_structure(b)
             for k, v in flatten(obj) if obj is not None else ():
@@ -576,8 +605,7 @@ def parse_banner(out: _Out, value: str) -> None:
         leaves, nss = xml_fields(value)
         for ns in nss:
             out.add("xml.namespace", ns)
-        for k, v in leaves:
-            _std(out, k, v)
+        _leaves_std(out, leaves)
     else:
         for k, v in kv_lines(value[:MAX_BANNER]):
             _std(out, k, v)
