@@ -290,3 +290,19 @@ def test_check_and_attribute_read_pipes(tmp_path: Path) -> None:
     r = run("attribute", str(_fifo(tmp_path, "rec.jsonl", (json.dumps(rec) + "\n").encode())), "-f", "jsonl")
     assert r.exit_code == 0, r.output
     assert jsonl(r.stdout)[0]["oem"] == "hikvision"
+
+
+def test_check_reads_standard_input_in_any_format_and_names_it() -> None:
+    # standard input is spooled like a pipe: format detection works, and messages say <stdin>
+    long_model = "DS-2CD2143G0-I" + "x" * 70000  # over the cell cap: cut, and said
+    r = run("check", "-", "-f", "jsonl", input=f"id,Brand,Model\n1,Hikvision,DS-2CD2143G0-I\n2,Acme,{long_model}\n")
+    assert r.exit_code == 0, r.output
+    assert {x["id"]: x["oem"] for x in jsonl(r.stdout)}["1"] == "hikvision"
+    assert "<stdin>:3:" in r.stderr and "trueoem-" not in r.stderr
+    lines = (
+        '{"id": "a", "brand": "Hikvision", "model": "DS-7608NI-K2"}\n'
+        '{"id": "b", "brand": "Axis", "model": "P3265-LVE"}\n'
+    )
+    r = run("check", "-", "-f", "jsonl", input=lines)
+    assert r.exit_code == 0, r.output
+    assert {x["id"]: x["verdict"] for x in jsonl(r.stdout)} == {"a": "covered", "b": "not_covered"}

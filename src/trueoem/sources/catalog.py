@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from trueoem.model import Asset, Observation
 from trueoem.screen import Result, Screener
@@ -628,33 +629,53 @@ def screen_catalog(path: Path, overrides: dict[str, str], warn: list[str], scree
     yield from _catalog(path, overrides, warn, screener)  # type: ignore[misc]
 
 
+def _spooled(
+    src: IO[bytes], display: str, name: str, overrides: dict[str, str], warn: list[str], screener: Screener | None
+) -> Iterator[Asset | Result]:
+    """:func:`_catalog` of a stream that cannot seek (format, encoding and delimiter sniffing read its
+    head first): copied to a temporary file ``name`` in 1 MiB pieces, so memory stays flat. Messages
+    name ``display``, not the copy."""
+    with tempfile.TemporaryDirectory(prefix="trueoem-") as folder:
+        copy = Path(folder) / name
+        try:
+            with copy.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        except OSError as exc:
+            raise SourceError(f"{display}: cannot read: {exc.strerror or exc}") from None
+        seen = len(warn)
+
+        def renamed() -> None:
+            nonlocal seen
+            for i in range(seen, len(warn)):
+                warn[i] = warn[i].replace(str(copy), display)
+            seen = len(warn)
+
+        try:
+            for x in _catalog(copy, overrides, warn, screener):
+                renamed()
+                yield x
+        except SourceError as exc:
+            raise SourceError(str(exc).replace(str(copy), display)) from None
+        finally:
+            renamed()
+
+
 def _catalog(
     path: Path, overrides: dict[str, str], warn: list[str], screener: Screener | None
 ) -> Iterator[Asset | Result]:
     """Assets of a catalog (``screener`` None), or their results."""
-    if str(path) == "-":
-        data = sys.stdin.buffer.read()
-        tmp = io.TextIOWrapper(io.BytesIO(data), encoding=sniff_encoding(data[:65536]), errors="replace")
-        reader = csv.reader(tmp)
-        headers = next(reader, [])
-        mapping = map_columns(headers, overrides)
-        if not mapping:
-            raise _no_columns(Path("<stdin>"), headers)
-        for n, row in enumerate(reader, start=2):
-            a = _cells_to_asset(row, mapping, n, "<stdin>", warn)
-            yield a if screener is None else screener.one(a)
+    if str(path) == "-":  # standard input: spooled to disk like a pipe (any format, never held in memory)
+        yield from _spooled(sys.stdin.buffer, "<stdin>", "<stdin>", overrides, warn, screener)
         return
     if not path.exists():
         raise SourceError(f"{path}: no such file")
     if not path.is_file() and not path.is_dir():  # a pipe (<(...), /dev/stdin): read twice, so copy it
-        with tempfile.TemporaryDirectory(prefix="trueoem-") as folder:
-            copy = Path(folder) / (path.name or "input")
-            try:
-                with path.open("rb") as src, copy.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-            except OSError as exc:
-                raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-            yield from _catalog(copy, overrides, warn, screener)
+        try:
+            src = path.open("rb")
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        with src:
+            yield from _spooled(src, str(path), path.name or "input", overrides, warn, screener)
         return
     fmt = detect_format(path)
     if fmt in ("csv", "tsv") and screener is not None:
