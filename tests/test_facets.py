@@ -364,6 +364,43 @@ def test_tr069_parameter_listing_reads_device_info_only() -> None:
         "InternetGatewayDevice.LANDevice.1.Hosts.Host.1.HostName = laptop\n"
     )
     f = fields("banner", listing)
-    assert f["model"] == ["XG-200", "XG-200-EU"]
+    assert f["model"][:2] == ["XG-200", "XG-200-EU"]  # (then the banner's words, as free text)
     assert f["mac"] == ["A1B2C3"]
     assert "firmware" not in f  # a voice codec's Version is not the device's firmware
+
+
+def test_key_spellings_are_one_key() -> None:
+    f = fields(
+        "http", 'HTTP/1.1 200 OK\r\n\r\n{"manufacturer_name": "Acme", "Device-Model": "XR-7", "sw_version": "1.2.3"}'
+    )
+    assert f["device.manufacturer"] == ["Acme"]
+    assert f["model"] == ["XR-7"]
+    assert f["firmware"] == ["1.2.3"]
+
+
+def test_plain_text_body_with_chinese_labels() -> None:
+    # a status page served as text, labelled in Chinese (full-width colon on one line)
+    body = "设备类型: GPON\n生产厂家：Acme\n设备型号: \tXG-300\n软件版本: V1R002C00\n"
+    f = fields("http_body", body)
+    assert f["device.manufacturer"] == ["Acme"]
+    assert "XG-300" in f["model"]
+    assert f["firmware"] == ["V1R002C00"]
+
+
+def test_banner_and_plain_body_free_text_is_mined() -> None:
+    # a banner that is neither key=value nor XML: its model-like words and brand names are read as text
+    f = fields("banner", "**XR-9000-PRO** by Acme    firmware notes follow")
+    assert "XR-9000-PRO" in f["model"]
+    assert f["text"] == ["**XR-9000-PRO** by Acme    firmware notes follow"]
+    f = fields("http_body", "2024-01-01 12:00:00 probe ok: model XR-9000-PRO, mac 00:11:22:33:44:55")
+    assert "XR-9000-PRO" in f["model"] and f["mac"] == ["001122334455"]
+    # HTML is not mined as text (scripts and menus are full of model-like words)
+    assert "model" not in fields("http_body", "<html><body>XR-9000-PRO</body></html>")
+
+
+def test_version_numbers_inside_labelled_firmware_strings() -> None:
+    f = fields("firmware", "system version 3.210.0000001.7.R, web 4.1.2")
+    assert f["firmware"] == ["system version 3.210.0000001.7.R, web 4.1.2", "3.210.0000001.7.R", "4.1.2"]
+    f = fields("firmware", "('V7R001C02SPC100', '2020-01-01')")
+    assert f["firmware"][1:] == ["V7R001C02SPC100"]
+    assert fields("firmware", "V2.1.0")["firmware"] == ["V2.1.0"]  # a bare version stays one facet

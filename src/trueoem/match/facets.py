@@ -41,7 +41,14 @@ _XMLNS = re.compile(r'xmlns(?::[\w.\-]+)?\s*=\s*"([^"]{1,256})"')
 # keys of Dahua magicBox getSystemInfo/getDeviceType answers (FACTS.md 8.2): a plain-text body with
 # one of them is read as that answer, not any page that happens to contain "version=1.0"
 _DAHUA_KEYS = re.compile(r"^(?:deviceType|updateSerial|updateSerialCloudUpgrade|processor|hardwareVersion)=", re.M)
-_KV_LINE = re.compile(r"^\s*([A-Za-z][\w.\[\]\- ]{0,63}?)\s*[=:]\s*(.*?)\s*$")
+# a key starts with a letter (Latin or CJK: Chinese device pages label fields 设备型号, 生产厂家, ...);
+# the separator may be the full-width colon those pages use
+_KV_LINE = re.compile(r"^\s*([A-Za-z\u4e00-\u9fff][\w.\[\]\- ]{0,63}?)\s*[=:\uff1a]\s*(.*?)\s*$")
+# version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
+# "('2.800.0000000.15.R', '2021-07-16')"): dotted forms of three parts or more, and V...R... forms
+_VERSION_TOKEN = re.compile(
+    r"(?<![\d.])(?:V|v)?\d{1,4}(?:\.[0-9A-Za-z]{1,12}){2,7}(?![0-9A-Za-z])|\bV\d{1,3}R\d{3}[0-9A-Z]*\b"
+)
 
 
 def _clip(v: object) -> str:
@@ -212,7 +219,6 @@ _STD_KEYS: dict[str, str] = {
     "productmodel": "model",
     "productname": "model",  # Redfish and router JSON APIs: "ProductName": "2288H V5"
     "hardwaremodel": "model",
-    "device_type": "model",
     "product": "model",
     "devicedescription": "model",
     "productclass": "model",  # TR-069 DeviceIdStruct: the product class a CPE reports to its ACS (HG8245H, F660)
@@ -222,14 +228,12 @@ _STD_KEYS: dict[str, str] = {
     "firmware": "firmware",
     "version": "firmware",
     "swversion": "firmware",
-    "software_version": "firmware",
     # serial
     "serialnumber": "serial",
     "serialno": "serial",
     "devicesn": "serial",
     "sn": "serial",
     "serial": "serial",
-    "serial_number": "serial",
     # manufacturer
     "manufacturer": "device.manufacturer",
     "vendor": "device.manufacturer",
@@ -242,12 +246,22 @@ _STD_KEYS: dict[str, str] = {
     # mac
     "mac": "mac",
     "macaddress": "mac",
-    "mac_address": "mac",
     "oui": "mac",  # TR-069 DeviceIdStruct: the maker's IEEE OUI, six hex digits (read as a MAC block)
     "manufactureroui": "mac",  # TR-098/TR-181 DeviceInfo.ManufacturerOUI, the same
     # descriptions
     "modeldescription": "text",
     "description": "text",
+    # Chinese labels of device information pages (ONT, NVR and router status pages)
+    "设备型号": "model",
+    "产品型号": "model",
+    "型号": "model",
+    "生产厂家": "device.manufacturer",
+    "制造商": "device.manufacturer",
+    "厂商": "device.manufacturer",
+    "软件版本": "firmware",
+    "固件版本": "firmware",
+    "序列号": "serial",
+    "设备名称": "device.name",
 }
 
 
@@ -256,8 +270,12 @@ _STD_KEYS: dict[str, str] = {
 _TR069_ROOTS = ("internetgatewaydevice.", "device.")
 
 
+_KEY_NOISE = str.maketrans("", "", " _-")
+
+
 def _std(out: _Out, key: str, value: str) -> None:
-    k = key.lower().replace(" ", "")
+    # "manufacturer_name", "Manufacturer Name" and "manufacturerName" are one key
+    k = key.lower().translate(_KEY_NOISE)
     if "." in k and k.startswith(_TR069_ROOTS):
         # a data-model parameter path (InternetGatewayDevice.DeviceInfo.ModelName): its last name
         # says what it is, under DeviceInfo only (elsewhere "Version" or "Manufacturer" may be a
@@ -421,6 +439,15 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
                 _std(out, k, v)
         elif "<" not in b[:256] and _DAHUA_KEYS.search(b[:4096]):  # a Dahua CGI answer as a body
             _document(out, "dahua", kv_lines(b))
+        elif "<" not in b[:256]:  # plain text (a status page as text, a log line): its fields and words
+            _plain_text(out, b)
+
+
+def _plain_text(out: _Out, value: str) -> None:
+    """A plain-text answer or banner: ``key: value`` lines, and the text itself (models, brands, FCC IDs, MACs)."""
+    for k, v in kv_lines(value[:MAX_BANNER]):
+        _std(out, k, v)
+    out.text(value[:MAX_BANNER])
 
 
 def parse_http(out: _Out, value: str) -> None:
@@ -569,6 +596,9 @@ def parse_fcc(out: _Out, value: str) -> None:
 
 def parse_firmware(out: _Out, value: str) -> None:
     out.add("firmware", value)
+    if any(c in value for c in " ,'\"()\n\t"):  # a labelled or quoted string: its version numbers too
+        for m in _VERSION_TOKEN.finditer(value[:MAX_BANNER]):
+            out.add("firmware", m.group(0))
 
 
 def parse_serial(out: _Out, value: str) -> None:
@@ -607,8 +637,7 @@ def parse_banner(out: _Out, value: str) -> None:
             out.add("xml.namespace", ns)
         _leaves_std(out, leaves)
     else:
-        for k, v in kv_lines(value[:MAX_BANNER]):
-            _std(out, k, v)
+        _plain_text(out, value)
 
 
 PARSERS: dict[str, Callable[[_Out, str], None]] = {
