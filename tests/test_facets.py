@@ -404,3 +404,24 @@ def test_version_numbers_inside_labelled_firmware_strings() -> None:
     f = fields("firmware", "('V7R001C02SPC100', '2020-01-01')")
     assert f["firmware"][1:] == ["V7R001C02SPC100"]
     assert fields("firmware", "V2.1.0")["firmware"] == ["V2.1.0"]  # a bare version stays one facet
+
+
+def test_object_repr_with_unquoted_values_in_a_log() -> None:
+    # a library's object printed into a log: quoted keys, bare values (and a prefix before the dict)
+    line = "result: {'Manufacturer': Acme, 'Model': XR-5, 'FirmwareVersion': V1.0 build 200101, 'HardwareId': None}"
+    f = fields("onvif_device_information", line)
+    assert f["device.manufacturer"] == ["Acme"] and f["model"] == ["XR-5"]
+    assert f["firmware"] == ["V1.0 build 200101"]
+    assert "onvif.kv" in f and not any(v.endswith("=None") for v in f["onvif.kv"])
+
+
+def test_xml_after_a_multipart_preamble() -> None:
+    # one part of a multipart/mixed event stream: part headers, then the XML document
+    body = (
+        "--boundary\r\nContent-Type: application/xml; charset=UTF-8\r\nContent-Length: 120\r\n\r\n"
+        '<EventAlert version="2.0" xmlns="http://example.com/ns/events"><model>XR-6</model>'
+        "<eventType>motion</eventType></EventAlert>\r\n--boundary"
+    )
+    f = fields("http_body", body)
+    assert f["xml.namespace"] == ["http://example.com/ns/events"]
+    assert f["model"] == ["XR-6"]

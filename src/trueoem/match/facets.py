@@ -320,7 +320,11 @@ def _document(out: _Out, prefix: str, pairs: list[tuple[str, str]]) -> None:
         _std(out, k, v)
 
 
-_DICT_PAIR = re.compile(r"""['"]([@#\w.:\-]{1,64})['"]\s*:\s*['"]([^'"\\]{0,512})['"]""")
+# a "key": "value" pair of a dict in a log; or 'key': value, as an object's repr prints it unquoted
+_DICT_PAIR = re.compile(
+    r"""['"]([@#\w.:\-]{1,64})['"]\s*:\s*(?:['"]([^'"\\]{0,512})['"]|([^'"{}\[\]\n,]{1,512}?)\s*(?=[,}]|$))"""
+)
+_NOT_A_VALUE = frozenset({"None", "null", "True", "False", "true", "false"})
 _LOG_PREFIX = re.compile(r"[^\n{]{1,512}?[ \t](?=\{)")  # "GET http://host/ISAPI/... " before a dict
 
 
@@ -339,7 +343,11 @@ def _structured_or_text(value: str) -> tuple[list[tuple[str, str]], list[str]]:
     flat: list[tuple[str, str]] | None = list(flatten(obj)) if obj is not None else None
     if flat is None and value[start : start + 1] == "{" and value[start + 1 : start + 2] in ("'", '"'):
         # a dict cut short (log lines are cut at a length): its complete "key": "value" pairs
-        flat = [(k, _clip(v)) for k, v in _DICT_PAIR.findall(value, start, start + MAX_PARSE)]
+        flat = [
+            (k, _clip(q or u))
+            for k, q, u in _DICT_PAIR.findall(value, start, start + MAX_PARSE)
+            if (q or u) not in _NOT_A_VALUE
+        ]
     if flat is not None:
         pairs, namespaces = [], []
         for k, v in flat:
@@ -441,6 +449,11 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
             _document(out, "dahua", kv_lines(b))
         elif "<" not in b[:256]:  # plain text (a status page as text, a log line): its fields and words
             _plain_text(out, b)
+        elif "xmlns" in b[:16384]:  # an XML document after a preamble (a multipart event stream's part head)
+            leaves, nss = xml_fields(b[b.index("<") :])
+            for ns in nss:
+                out.add("xml.namespace", ns)
+            _leaves_std(out, leaves)
 
 
 def _plain_text(out: _Out, value: str) -> None:
