@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trueoem.match.facets import PARSERS, facets_of, fcc_ids_in, model_tokens, normalise_mac
+from trueoem.match.facets import PARSERS, facets_of, fcc_ids_in, ised_ids_in, model_tokens, normalise_mac
 from trueoem.model import Observation
 
 
@@ -425,3 +425,12 @@ def test_xml_after_a_multipart_preamble() -> None:
     f = fields("http_body", body)
     assert f["xml.namespace"] == ["http://example.com/ns/events"]
     assert f["model"] == ["XR-6"]
+
+
+def test_ised_numbers_are_read_only_where_labelled() -> None:
+    assert ised_ids_in("FCC ID: 2AB12-X1  IC: 12345A-X1  ISED ID:20219-ab7") == ["12345A-X1", "20219-AB7"]
+    assert ised_ids_in("12345A-X1") == [] and ised_ids_in("ARC: 12345A-X1") == []  # no label, another label
+    assert fields("model", "XR-1 (IC: 12345A-XR1)")["ised_id"] == ["12345A-XR1"]
+    f = fields("fcc_id", "2AB12-XR1 / IC: 12345A-XR1")
+    assert f["ised_id"] == ["12345A-XR1"] and f["fcc_id"] == ["2AB12-XR1"]
+    assert fields("description", "Radio, FCC ID ABC-1, IC: 999B-R1")["ised_id"] == ["999B-R1"]

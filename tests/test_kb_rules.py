@@ -32,6 +32,7 @@ def test_every_entry_is_sourced(ckb: CompiledKB) -> None:
         *kb.brands.values(),
         *kb.relations,
         *kb.fcc_grantees.values(),
+        *kb.ised_companies.values(),
         *kb.platforms.values(),
         *kb.rules.values(),
         *kb.legal_bases.values(),

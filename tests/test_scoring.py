@@ -153,3 +153,24 @@ def test_a_relation_tied_to_models_reads_the_items_own_model(ckb: CompiledKB) ->
     k = attribute("t", obs, ckb).evidence
     (voda,) = [e for e in k if e.rule == "kb.relation.vodafone.huawei"]
     assert "category unknown" not in voda.note and "model unknown" not in voda.note
+
+
+def test_an_ised_number_names_its_certificate_holder(ckb: CompiledKB) -> None:
+    """A labelled ISED Canada number ('IC: CN-UPN') is evidence for the company the KB lists for its CN;
+    an unlisted CN, or the same text without a label, is none."""
+    from trueoem.attribute import attribute
+    from trueoem.kb.schema import STRENGTH_LLR
+    from trueoem.match.engine import _BY_CONF
+    from trueoem.model import Observation
+
+    company = next(iter(ckb.kb.ised_companies.values()))
+
+    def ised(kind: str, text: str) -> list[Evidence]:
+        a = attribute("t", [Observation(kind, text, "t")], ckb)
+        return [e for e in a.evidence if e.rule.startswith("ised.company.")]
+
+    for kind, text in (("model", f"IC: {company.code}-XR100"), ("description", f"radio, ISED ID {company.code}-XR100")):
+        (ev,) = ised(kind, text)
+        assert ev.claim == f"oem:{company.entity}" and ev.weight == STRENGTH_LLR[_BY_CONF[company.confidence]]
+    assert ised("model", f"{company.code}-XR100") == []  # no label: a model number of that shape says nothing
+    assert ised("model", "IC: 99999Z-XR100") == []  # a company number the KB does not list

@@ -1136,7 +1136,7 @@ def kb_show(kb: KbOpt = None) -> None:
     out.print(
         f"knowledge base {k.version}: {len(k.entities)} entities, {len(k.brands)} brands, "
         f"{len(k.relations)} white-label relations, {len(k.fcc_grantees)} FCC grantee codes, "
-        f"{len(k.platforms)} platforms, {k.rule_count} fingerprint rules"
+        f"{len(k.ised_companies)} ISED company numbers, {len(k.platforms)} platforms, {k.rule_count} fingerprint rules"
     )
     t = Table("entity", "covered", "legal basis", "members", "brands", "source", header_style="bold")
     for e in sorted(k.entities.values(), key=lambda e: (not e.covered, e.id)):

@@ -24,6 +24,7 @@ from trueoem.kb.schema import (
     Brand,
     Entity,
     FccGrantee,
+    IsedCompany,
     KbFile,
     LegalBasis,
     OuiAssignment,
@@ -56,6 +57,7 @@ class KnowledgeBase:
     brands: dict[str, Brand] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     fcc_grantees: dict[str, FccGrantee] = field(default_factory=dict)
+    ised_companies: dict[str, IsedCompany] = field(default_factory=dict)
     oui_assignments: dict[str, OuiAssignment] = field(default_factory=dict)
     platforms: dict[str, Platform] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
@@ -137,6 +139,8 @@ def load_kb(overlays: Iterable[Path] = (), data_dir: Path = DATA_DIR) -> Knowled
         kb.relations.extend(f.relations)
         for g in f.fcc_grantees:
             kb.fcc_grantees[g.code] = g
+        for ic in f.ised_companies:
+            kb.ised_companies[ic.code] = ic
         for o in f.oui_assignments:
             kb.oui_assignments[o.prefix] = o
         for p in f.platforms:
@@ -162,6 +166,9 @@ def check_references(kb: KnowledgeBase) -> list[str]:
     for g in kb.fcc_grantees.values():
         if g.entity not in kb.entities:
             out.append(f"FCC grantee {g.code}: unknown entity {g.entity}")
+    for ic in kb.ised_companies.values():
+        if ic.entity not in kb.entities:
+            out.append(f"ISED company {ic.code}: unknown entity {ic.entity}")
     for o in kb.oui_assignments.values():
         if o.entity not in kb.entities and o.entity not in kb.brands:
             out.append(f"OUI {o.prefix}: unknown entity {o.entity}")

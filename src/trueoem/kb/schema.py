@@ -193,6 +193,24 @@ class FccGrantee(Sourced):
         return v
 
 
+class IsedCompany(Sourced):
+    """An ISED Canada (formerly Industry Canada) company number: the ``CN`` of a certification number
+    ``IC: CN-UPN`` (digits, often with a letter: ``6369A``)."""
+
+    code: str
+    company: str
+    entity: str
+    example: str | None = None
+    note: str = ""
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{3,6}[A-Z]?", v):
+            raise ValueError(f"bad ISED company number {v!r}")
+        return v
+
+
 class OuiAssignment(Sourced):
     """A MAC prefix pinned to an entity where the registry name alone would not say it."""
 
@@ -303,5 +321,6 @@ class KbFile(_Strict):
     brands: list[Brand] = []
     relations: list[Relation] = []
     fcc_grantees: list[FccGrantee] = []
+    ised_companies: list[IsedCompany] = []
     oui_assignments: list[OuiAssignment] = []
     platforms: list[Platform] = []

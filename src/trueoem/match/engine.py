@@ -168,7 +168,7 @@ class CompiledKB:
         self._evidence: dict[tuple[object, ...], Evidence] = {}
         # fields pass 1 of findings does something with (the others only cost a lookup)
         self._read_fields = frozenset(self.rules.by_field) | frozenset(
-            {"brand", "device.manufacturer", "mac", "fcc_id", "text", "model", "device.name", "http.title"}
+            {"brand", "device.manufacturer", "mac", "fcc_id", "ised_id", "text", "model", "device.name", "http.title"}
         )
 
     # -- evidence makers ------------------------------------------------------------------------
@@ -425,6 +425,17 @@ class CompiledKB:
             strength, note = step(strength, -2), note + "; read as an FCC ID from a model value"
         return [(_EV, self._ev(f, f"fcc.grantee.{g.code}", f"oem:{g.entity}", strength, g.source, "fcc", note=note))]
 
+    def _ised_ops(self, f: Facet) -> list[_Op]:
+        """The certificate holder of an ISED Canada number (its company number, before the hyphen)."""
+        c = self.kb.ised_companies.get(f.value.split("-", 1)[0])
+        if c is None:
+            return []
+        note = f"ISED company number {c.code} is {c.company}"
+        ev = self._ev(
+            f, f"ised.company.{c.code}", f"oem:{c.entity}", _BY_CONF[c.confidence], c.source, "ised", note=note
+        )
+        return [(_EV, ev)]
+
     def _facet_ops(self, f: Facet) -> tuple[_Op, ...]:
         """Everything pass 1 of :meth:`findings` does for one facet, as replayable effects."""
         fld = f.field
@@ -437,6 +448,8 @@ class CompiledKB:
             return tuple(self._mac_ops(f))
         if fld == "fcc_id":
             return tuple(self._fcc_ops(f))
+        if fld == "ised_id":
+            return tuple(self._ised_ops(f))
         if fld == "date":
             return ()
         ops = []

@@ -30,6 +30,12 @@ _MAC_TEXT = re.compile(
     r"|(?<![0-9A-Fa-f.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f.])"
 )
 _FCC_LABELLED = re.compile(r"\bFCC[\s_-]*ID\b\s*[:#=]?\s*([A-Z0-9][A-Z0-9\-]{3,19})", re.I)
+# an ISED Canada certification number, always labelled ("IC: 1234A-XR1", "ISED ID: 20219-X1"):
+# the company number (digits, often a letter) before the hyphen names the certificate holder
+_ISED_LABELLED = re.compile(
+    r"(?<![A-Za-z0-9])(?:ISED|IC)(?:[\s_-]*ID)?\s*[:#=]?\s*(\d{3,6}[A-Z]?-[A-Z0-9][A-Z0-9\-]{0,20})(?![A-Za-z0-9])",
+    re.I,
+)
 _FCC_NEW = re.compile(r"(?<![A-Z0-9])(2[A-Z][A-Z0-9]{3})-?([A-Z0-9][A-Z0-9\-]{0,18})(?![A-Z0-9])")
 _TOKEN = re.compile(r"[^\s,;()\[\]{}\"'|<>]+")
 _HAS_DIGIT = re.compile(r"\d")
@@ -167,6 +173,11 @@ def fcc_ids_in(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def ised_ids_in(text: str) -> list[str]:
+    """ISED Canada certification numbers labelled in free text (``IC: 1234A-XR1``), upper case."""
+    return list(dict.fromkeys(m.group(1).upper() for m in _ISED_LABELLED.finditer(text[:8192])))
+
+
 class _Out:
     """Collects facets for one observation, de-duplicated, bounded in number."""
 
@@ -199,6 +210,8 @@ class _Out:
             self.add("model", tok)
         for fid in fcc_ids_in(value):
             self.add("fcc_id", fid)
+        for iid in ised_ids_in(value):
+            self.add("ised_id", iid)
         for mac in _MAC_TEXT.findall(value[:8192]):
             n = normalise_mac(mac)
             if n:
@@ -580,6 +593,8 @@ def parse_model(out: _Out, value: str) -> None:
             out.add("model", tok)
     for fid in fcc_ids_in(v):
         out.add("fcc_id", fid)
+    for iid in ised_ids_in(v):
+        out.add("ised_id", iid)
 
 
 def parse_description(out: _Out, value: str) -> None:
@@ -598,6 +613,8 @@ def parse_mac(out: _Out, value: str) -> None:
 
 
 def parse_fcc(out: _Out, value: str) -> None:
+    for iid in ised_ids_in(value):  # an "FCC ID / IC" column may hold the Canadian number too
+        out.add("ised_id", iid)
     v = re.sub(r"^\s*FCC[\s_-]*ID\s*[:#=]?\s*", "", value, flags=re.I).strip().upper()
     v = re.sub(r"\s+", "", v)
     if 4 <= len(v) <= 24 and re.fullmatch(r"[A-Z0-9\-]+", v):
