@@ -174,3 +174,19 @@ def test_an_ised_number_names_its_certificate_holder(ckb: CompiledKB) -> None:
         assert ev.claim == f"oem:{company.entity}" and ev.weight == STRENGTH_LLR[_BY_CONF[company.confidence]]
     assert ised("model", f"{company.code}-XR100") == []  # no label: a model number of that shape says nothing
     assert ised("model", "IC: 99999Z-XR100") == []  # a company number the KB does not list
+
+
+def test_an_fcc_id_and_an_ised_number_of_one_holder_count_once(ckb: CompiledKB) -> None:
+    from trueoem.attribute import PRIOR, attribute, family_scores
+    from trueoem.model import Observation
+
+    company = next(iter(ckb.kb.ised_companies.values()))
+    grantee = next(g for g in ckb.kb.fcc_grantees.values() if g.entity == company.entity)
+    obs = [
+        Observation("fcc_id", f"{grantee.code}-XR100", "t"),
+        Observation("description", f"IC: {company.code}-XR100", "t"),
+    ]
+    a = attribute("t", obs, ckb)
+    certs = [e for e in a.evidence if e.rule.startswith(("fcc.grantee.", "ised.company."))]
+    assert len(certs) == 2  # both are shown ...
+    assert family_scores(a.evidence)[company.entity] == PRIOR + max(e.weight for e in certs)  # ... one counts

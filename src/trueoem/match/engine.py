@@ -150,6 +150,8 @@ class Findings:
 #: observation kinds whose model facets are the item's own model (a catalog's model or part-number
 #: column, a model string): a relation tied to model patterns is judged on them too
 _STATED_MODEL_KINDS = frozenset({"model", "part_number"})
+# an FCC ID and an ISED number on one label are one certificate holder's: one fact
+_CERT_GROUP = "certification"
 
 
 class CompiledKB:
@@ -423,7 +425,8 @@ class CompiledKB:
         strength, note = _BY_CONF[g.confidence], f"FCC grantee code {g.code} is {g.grantee}"
         if unlabelled:  # nothing says it is an FCC ID: two steps weaker
             strength, note = step(strength, -2), note + "; read as an FCC ID from a model value"
-        return [(_EV, self._ev(f, f"fcc.grantee.{g.code}", f"oem:{g.entity}", strength, g.source, "fcc", note=note))]
+        ev = self._ev(f, f"fcc.grantee.{g.code}", f"oem:{g.entity}", strength, g.source, _CERT_GROUP, note=note)
+        return [(_EV, ev)]
 
     def _ised_ops(self, f: Facet) -> list[_Op]:
         """The certificate holder of an ISED Canada number (its company number, before the hyphen)."""
@@ -432,7 +435,7 @@ class CompiledKB:
             return []
         note = f"ISED company number {c.code} is {c.company}"
         ev = self._ev(
-            f, f"ised.company.{c.code}", f"oem:{c.entity}", _BY_CONF[c.confidence], c.source, "ised", note=note
+            f, f"ised.company.{c.code}", f"oem:{c.entity}", _BY_CONF[c.confidence], c.source, _CERT_GROUP, note=note
         )
         return [(_EV, ev)]
 
