@@ -190,3 +190,19 @@ def test_an_fcc_id_and_an_ised_number_of_one_holder_count_once(ckb: CompiledKB) 
     certs = [e for e in a.evidence if e.rule.startswith(("fcc.grantee.", "ised.company."))]
     assert len(certs) == 2  # both are shown ...
     assert family_scores(a.evidence)[company.entity] == PRIOR + max(e.weight for e in certs)  # ... one counts
+
+
+def test_a_rule_matching_free_text_about_another_product_is_no_evidence(ckb: CompiledKB) -> None:
+    """A covered maker's legal name or banner inside "compatible with ...", "replacement for ...", "not
+    affiliated with ..." is about another product, as names and model numbers in free text are."""
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    def verdict(description: str) -> str:
+        a = attribute("t", [Observation("brand", "Acme", "t"), Observation("description", description, "t")], ckb)
+        return a.verdict.value
+
+    assert verdict("Belt clip compatible with Hytera Communications Corporation Limited radios") == "unknown"
+    assert verdict("Replacement fan for Huawei Versatile Routing Platform Software switches") == "unknown"
+    assert verdict("Not affiliated with or endorsed by Hytera Communications Corporation Limited") == "unknown"
+    assert verdict("Hytera Communications Corporation Limited PD785 portable radio") == "covered"

@@ -15,6 +15,7 @@ from functools import lru_cache, partial
 from trueoem.kb.loader import KnowledgeBase
 from trueoem.kb.schema import STRENGTH_LLR, Relation
 from trueoem.match.brands import BrandIndex, NameHit
+from trueoem.match.context import negated
 from trueoem.match.oui import OuiIndex
 from trueoem.match.rules import RuleIndex, RuleMatch
 from trueoem.model import Evidence, Facet
@@ -57,6 +58,13 @@ _EV, _CAT, _MODEL, _PLAT, _BRAND_RULE, _BRAND_OUI, _BRAND_FACET = range(7)
 _Op = tuple[int, object]
 OPS_CACHE_MAX = 32768
 EVIDENCE_CACHE_MAX = 32768
+
+
+def _negated_match(text: str, matched: str) -> bool:
+    """Is a rule's match in free text the object of "compatible with", "for", ... (as names and
+    model numbers in free text are judged: :func:`trueoem.match.context.negated`)?"""
+    i = text.find(matched)
+    return i >= 0 and negated(text, i, i + len(matched))
 
 
 def _resourced(e: object, source: str) -> Evidence:
@@ -325,6 +333,8 @@ class CompiledKB:
         """What the rules matching one facet add (replayed by :meth:`_replay`, in this order)."""
         ops: list[_Op] = []
         for rm in self.rules.match(f.field, f.value):
+            if f.field == "text" and _negated_match(f.value, rm.matched):
+                continue  # "compatible with ...", "bracket for ...": free text about another product
             r = rm.rule
             c = r.claim
             ev = partial(self._rule_ev, f, rm)
