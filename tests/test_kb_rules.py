@@ -67,3 +67,35 @@ def test_non_covered_lookalikes_exist(ckb: CompiledKB) -> None:
     kb = ckb.kb
     assert "uniview" in kb.entities and not kb.entities["uniview"].covered
     assert not any(r.brand == "uniview" for r in kb.relations)
+
+
+def test_non_covered_makers_rule_examples_are_never_called_covered(ckb: CompiledKB) -> None:
+    """Every example of a rule that names a non-covered maker, judged end to end with the whole KB,
+    is neither covered nor likely covered: no covered rule reaches into a non-covered maker's strings."""
+    from trueoem.attribute import judge
+    from trueoem.match.facets import facets_of
+    from trueoem.model import Facet, Observation, Verdict, canonical_kind
+
+    kb = ckb.kb
+
+    def non_covered(entity: str | None) -> bool:
+        return entity is not None and entity in kb.entities and not kb.entities[entity].covered
+
+    flagged, checked = [], 0
+    for r in kb.rules.values():
+        brand = kb.brands.get(r.claim.brand) if r.claim.brand else None
+        if not (
+            non_covered(r.claim.oem) or (brand is not None and brand.type != "reseller" and non_covered(brand.owner))
+        ):
+            continue
+        for ex in r.examples:
+            if ex.value is not None:
+                facets = [Facet(ex.field or r.fields[0], ex.value, "example", "t")]
+            else:
+                facets = facets_of(Observation(canonical_kind(ex.kind or "") or "banner", ex.raw or "", "t"))
+            a = judge("t", ckb.findings(facets), ckb)
+            checked += 1
+            if a.verdict in (Verdict.COVERED, Verdict.LIKELY_COVERED):
+                flagged.append(f"{r.id}: {(ex.value or ex.raw or '')[:60]!r} -> {a.verdict.value} {a.oem}")
+    assert checked >= 200
+    assert flagged == []
