@@ -334,8 +334,9 @@ def _document(out: _Out, prefix: str, pairs: list[tuple[str, str]]) -> None:
 
 
 # a "key": "value" pair of a dict in a log; or 'key': value, as an object's repr prints it unquoted
+# (possessive: a long value that ends in neither "," nor "}" fails at once, without backtracking)
 _DICT_PAIR = re.compile(
-    r"""['"]([@#\w.:\-]{1,64})['"]\s*:\s*(?:['"]([^'"\\]{0,512})['"]|([^'"{}\[\]\n,]{1,512}?)\s*(?=[,}]|$))"""
+    r"""['"]([@#\w.:\-]{1,64})['"]\s*:\s*(?:['"]([^'"\\]{0,512})['"]|([^'"{}\[\]\n,]{1,512}+)(?=[,}]|$))"""
 )
 _NOT_A_VALUE = frozenset({"None", "null", "True", "False", "true", "false"})
 _LOG_PREFIX = re.compile(r"[^\n{]{1,512}?[ \t](?=\{)")  # "GET http://host/ISAPI/... " before a dict
