@@ -1,4 +1,4 @@
-"""Independent held-out sets (tests/heldout2/ to heldout5/): precision/recall floors, no false `covered`.
+"""Independent held-out sets (tests/heldout2/ to heldout7/): precision/recall floors, no false `covered`.
 
 Each set was written from public material by a tester who did not read the KB, the other sets or
 examples/ (see their README.md). The CLI runs in-process through typer's CliRunner; the scoring
@@ -24,33 +24,46 @@ MARGIN = 0.02
 
 MEASURED = {
     # measured on KB 2026.11.28+81c099a25d17 (see tests/heldout2/README.md); raised in session 3 to
-    # what the grown KB gives (catalog 1.000/1.000, records 1.000/0.952)
+    # what the grown KB gives (catalog 1.000/1.000, records 1.000/0.952); records 0.968 in session 5
     "heldout2": {
         "catalog": {"precision": 1.000, "recall": 1.000},
-        "records": {"precision": 1.000, "recall": 0.952},
+        "records": {"precision": 1.000, "recall": 0.968},
     },
     # untuned when the set arrived (session 2): catalog 1.000/0.965, records 1.000/0.857; records then
     # 0.914 after the generic fix for dicts pasted from logs, 0.943 after session 3's KB work (two
     # items of it steered by this set's misses: tests/heldout3/README.md says which); catalog 0.977
-    # after session 4's model-grammar sweep (not steered by this set)
+    # after session 4's model-grammar sweep (not steered by this set); records 1.000 after session 5
     "heldout3": {
         "catalog": {"precision": 1.000, "recall": 0.977},
-        "records": {"precision": 1.000, "recall": 0.943},
+        "records": {"precision": 1.000, "recall": 1.000},
     },
     # written blind in session 3 and measured untuned: catalog 1.000/0.918, records 1.000/0.733;
     # catalog 0.934 after the generic fix for unlabelled FCC IDs in model columns (its README says which item);
     # catalog 0.951, records 0.800 after session 4's KB sweep, which was steered by its misses (README);
-    # catalog 0.967 after the HYT alias (one of its listed misses)
+    # catalog 0.967 after the HYT alias (one of its listed misses); records 0.867 after session 5
     "heldout4": {
         "catalog": {"precision": 1.000, "recall": 0.967},
-        "records": {"precision": 1.000, "recall": 0.800},
+        "records": {"precision": 1.000, "recall": 0.867},
     },
     # written blind in session 4; untuned on the KB before that session's sweep: catalog 1.000/0.939,
     # records 1.000/0.827; after the sweep (which never saw it) catalog 0.923, records 0.865, then 0.885
-    # after the second web-fingerprint sweep (which never saw it either) (README)
+    # after the second web-fingerprint sweep (which never saw it either) (README); records 0.923 after
+    # session 5's generic facet changes and KB work, neither steered by this set (README)
     "heldout5": {
         "catalog": {"precision": 1.000, "recall": 0.923},
-        "records": {"precision": 1.000, "recall": 0.885},
+        "records": {"precision": 1.000, "recall": 0.923},
+    },
+    # written blind in session 5, untuned: catalog 1.000/0.985, records 1.000/0.688; then a development
+    # set (its misses steered that session's facet changes, README): records 0.875
+    "heldout6": {
+        "catalog": {"precision": 1.000, "recall": 0.985},
+        "records": {"precision": 1.000, "recall": 0.875},
+    },
+    # written blind in session 5; untuned on arrival: catalog 1.000/0.980, records 1.000/0.771; at the
+    # end of that session (no miss of it read): records 0.833
+    "heldout7": {
+        "catalog": {"precision": 1.000, "recall": 0.980},
+        "records": {"precision": 1.000, "recall": 0.833},
     },
 }
 SETS = sorted(MEASURED)
