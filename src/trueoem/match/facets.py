@@ -314,8 +314,8 @@ def _std(out: _Out, key: str, value: str) -> None:
 
 def _leaves_std(out: _Out, leaves: list[tuple[str, str]]) -> None:
     """Standard facets of an XML document's leaves. A TR-069 ParameterValueStruct
-    (``<Name>InternetGatewayDevice.DeviceInfo.ModelName</Name><Value>HG8245H</Value>``, TR-069
-    Amendment 6 A.3.2.1) is read as the pair it stands for."""
+    (``<Name>InternetGatewayDevice.DeviceInfo.ModelName</Name><Value>HG8245H</Value>``, the name/value
+    structure of CWMP's Inform and GetParameterValues messages) is read as the pair it stands for."""
     name = ""
     for k, v in leaves:
         if k == "Name":
