@@ -206,3 +206,18 @@ def test_a_rule_matching_free_text_about_another_product_is_no_evidence(ckb: Com
     assert verdict("Replacement fan for Huawei Versatile Routing Platform Software switches") == "unknown"
     assert verdict("Not affiliated with or endorsed by Hytera Communications Corporation Limited") == "unknown"
     assert verdict("Hytera Communications Corporation Limited PD785 portable radio") == "covered"
+
+
+def test_a_covered_companys_platform_or_sdk_named_in_a_response_is_not_its_maker(ckb: CompiledKB) -> None:
+    """Banners and plain-text pages are read as free text; a company's OS, SDK or IoT cloud that other
+    makers' devices use names a platform, not the device's maker (the device's own name still counts)."""
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    def verdict(kind: str, text: str) -> str:
+        return attribute("t", [Observation(kind, text, "t")], ckb).verdict.value
+
+    assert verdict("http_body", "Powered by Huawei Cloud IoT SDK; device: Acme Sensor 2000") == "unknown"
+    assert verdict("banner", "acme-cam login (built with the Hikvision Device Network SDK v6)") == "unknown"
+    assert verdict("banner", "Acme doorbell running Huawei LiteOS") == "unknown"
+    assert verdict("banner", "Welcome to the Hikvision NVR console") in ("covered", "likely_covered")

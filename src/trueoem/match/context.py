@@ -21,7 +21,13 @@ _SAME_CLAUSE = re.compile(r"^[^.;|()\[\],:]*$")
 # list items look like names: capitalised words ("Hikvision, Dahua and"), not "8 cameras,"
 _NAME = r"(?:(?i:all|most|the)\s+)?[A-Z][\w.\-]*(?:\s+[A-Z0-9][\w.\-]*)?"
 _LIST_BETWEEN = re.compile(rf"^(?:\s*{_NAME}\s*(?:,|/|&|\+|\b(?i:and|or)\b))*\s*(?:{_NAME}\s*)?$")
-_NEGATIVE_AFTER = re.compile(r"[\s\-]*(compatible|compliant|style|type|replacement|alternative)\b", re.I)
+# "... -compatible", "... style"; or a software platform or SDK of that company that other makers' devices
+# run or use ("Huawei LiteOS", "Huawei Cloud IoT SDK", "HarmonyOS"): then the name is not the item's maker
+_NEGATIVE_AFTER = re.compile(
+    r"[\s\-]*(compatible|compliant|style|type|replacement|alternative|"
+    r"(?:[\w.\-]+\s+){0,2}sdk|liteos|harmonyos|mobile\s+services|hms\s+core|cloud\s+iot)\b",
+    re.I,
+)
 
 
 def negated(text: str, start: int, end: int) -> bool:
