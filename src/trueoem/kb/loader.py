@@ -163,12 +163,10 @@ def check_references(kb: KnowledgeBase) -> list[str]:
             out.append(f"relation {r.brand}->{r.oem}: unknown brand {r.brand}")
         if r.oem not in kb.entities:
             out.append(f"relation {r.brand}->{r.oem}: unknown entity {r.oem}")
-    for g in kb.fcc_grantees.values():
-        if g.entity not in kb.entities:
-            out.append(f"FCC grantee {g.code}: unknown entity {g.entity}")
-    for ic in kb.ised_companies.values():
-        if ic.entity not in kb.entities:
-            out.append(f"ISED company {ic.code}: unknown entity {ic.entity}")
+    holders: list[FccGrantee | IsedCompany] = [*kb.fcc_grantees.values(), *kb.ised_companies.values()]
+    for h in holders:
+        if h.entity not in kb.entities:
+            out.append(f"{h._WHAT} {h.code}: unknown entity {h.entity}")
     for o in kb.oui_assignments.values():
         if o.entity not in kb.entities and o.entity not in kb.brands:
             out.append(f"OUI {o.prefix}: unknown entity {o.entity}")

@@ -9,7 +9,7 @@ rule examples match, vendor names come from the vocabulary) live in :mod:`trueoe
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -176,11 +176,12 @@ class Relation(Sourced):
         return self
 
 
-class FccGrantee(Sourced):
-    """An FCC grantee code (3 characters before May 2013, 5 beginning with 2 after)."""
+class _CertificateHolder(Sourced):
+    """A certification registry's code for a certificate holder, mapped to an entity."""
 
+    _CODE: ClassVar[str]  # the code's form in that registry
+    _WHAT: ClassVar[str]
     code: str
-    grantee: str
     entity: str
     example: str | None = None
     note: str = ""
@@ -188,27 +189,26 @@ class FccGrantee(Sourced):
     @field_validator("code")
     @classmethod
     def _code(cls, v: str) -> str:
-        if not re.fullmatch(r"[A-Z0-9]{3}|2[A-Z0-9]{4}", v):
-            raise ValueError(f"bad FCC grantee code {v!r}")
+        if not re.fullmatch(cls._CODE, v):
+            raise ValueError(f"bad {cls._WHAT} {v!r}")
         return v
 
 
-class IsedCompany(Sourced):
+class FccGrantee(_CertificateHolder):
+    """An FCC grantee code (3 characters before May 2013, 5 beginning with 2 after)."""
+
+    _CODE = r"[A-Z0-9]{3}|2[A-Z0-9]{4}"
+    _WHAT = "FCC grantee code"
+    grantee: str
+
+
+class IsedCompany(_CertificateHolder):
     """An ISED Canada (formerly Industry Canada) company number: the ``CN`` of a certification number
     ``IC: CN-UPN`` (digits, often with a letter: ``6369A``)."""
 
-    code: str
+    _CODE = r"\d{3,6}[A-Z]?"
+    _WHAT = "ISED company number"
     company: str
-    entity: str
-    example: str | None = None
-    note: str = ""
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not re.fullmatch(r"\d{3,6}[A-Z]?", v):
-            raise ValueError(f"bad ISED company number {v!r}")
-        return v
 
 
 class OuiAssignment(Sourced):
