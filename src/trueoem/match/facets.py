@@ -327,6 +327,14 @@ def _leaves_std(out: _Out, leaves: list[tuple[str, str]]) -> None:
             _std(out, k, v)
 
 
+def _xml_std(out: _Out, text: str) -> None:
+    """An XML document of no known schema: its namespaces, and the standard facets of its leaves."""
+    leaves, nss = xml_fields(text)
+    for ns in nss:
+        out.add("xml.namespace", ns)
+    _leaves_std(out, leaves)
+
+
 def _document(out: _Out, prefix: str, pairs: list[tuple[str, str]]) -> None:
     for k, v in pairs:
         out.add(f"{prefix}.kv", f"{k}={v}")
@@ -464,10 +472,7 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
         elif "<" not in b[:256]:  # plain text (a status page as text, a log line): its fields and words
             _plain_text(out, b)
         elif "xmlns" in b[:16384]:  # an XML document after a preamble (a multipart event stream's part head)
-            leaves, nss = xml_fields(b[b.index("<") :])
-            for ns in nss:
-                out.add("xml.namespace", ns)
-            _leaves_std(out, leaves)
+            _xml_std(out, b[b.index("<") :])
 
 
 def _plain_text(out: _Out, value: str) -> None:
@@ -663,10 +668,7 @@ def parse_banner(out: _Out, value: str) -> None:
     if head.startswith(("HTTP/", "RTSP/")):
         _http_like(out, value, "rtsp" if head.startswith("RTSP") else "http")
     elif head.startswith("<"):
-        leaves, nss = xml_fields(value)
-        for ns in nss:
-            out.add("xml.namespace", ns)
-        _leaves_std(out, leaves)
+        _xml_std(out, value)
     else:
         _plain_text(out, value)
 
