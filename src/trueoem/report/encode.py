@@ -58,9 +58,8 @@ def _evidence(e: Evidence, weight: str) -> str:
     # not cached whole: a device record's evidence says which record it is from, so it never repeats
     # (its head and tail do)
     head = _ev_head(e.rule, e.field, e.matched, e.claim, weight, e.source)
-    if e.observation_source:
-        return head + ', "from": ' + _s(e.observation_source) + _ev_tail(e.extracted, e.note)
-    return head + _ev_tail(e.extracted, e.note)
+    frm = ', "from": ' + _s(e.observation_source) if e.observation_source else ""
+    return head + frm + _ev_tail(e.extracted, e.note)
 
 
 @lru_cache(maxsize=CACHE_MAX)
