@@ -400,10 +400,34 @@ def test_banner_and_plain_body_free_text_is_mined() -> None:
 
 def test_version_numbers_inside_labelled_firmware_strings() -> None:
     f = fields("firmware", "system version 3.210.0000001.7.R, web 4.1.2")
-    assert f["firmware"] == ["system version 3.210.0000001.7.R, web 4.1.2", "3.210.0000001.7.R", "4.1.2"]
+    assert f["firmware"] == [
+        "system version 3.210.0000001.7.R, web 4.1.2",
+        "3.210.0000001.7.R, web 4.1.2",  # the label dropped
+        "3.210.0000001.7.R",
+        "4.1.2",
+    ]
     f = fields("firmware", "('V7R001C02SPC100', '2020-01-01')")
     assert f["firmware"][1:] == ["V7R001C02SPC100"]
     assert fields("firmware", "V2.1.0")["firmware"] == ["V2.1.0"]  # a bare version stays one facet
+
+
+def test_a_labelled_firmware_string_is_also_read_without_its_label() -> None:
+    assert fields("firmware", "Fw V4.84.100 build 250918")["firmware"][1] == "V4.84.100 build 250918"
+    assert fields("firmware", "Software Version: 3.210.0000001.7.R")["firmware"][1] == "3.210.0000001.7.R"
+    assert fields("firmware", "Firmware 1.2.3")["firmware"][1] == "1.2.3"
+    assert "model" not in fields("firmware", "Fw V4.84.100 build 250918")  # versions and labels are no models
+
+
+def test_a_firmware_string_naming_its_device_gives_the_model() -> None:
+    assert fields("firmware", "XB-2000A V1.1.0_AB5.1T16")["model"] == ["XB-2000A"]
+    assert "model" not in fields("firmware", "2.800.0000000.15.R, build : 2016-09-08")
+
+
+def test_a_model_typed_in_lower_case_is_read_in_upper_case_too() -> None:
+    assert fields("model", "ab-2cd2143g0-i")["model"] == ["ab-2cd2143g0-i", "AB-2CD2143G0-I"]
+    assert fields("model", "xr785")["model"] == ["xr785", "XR785"]
+    assert fields("model", "Xr785")["model"] == ["Xr785"]  # mixed case is as the maker writes it
+    assert fields("model", "camera")["model"] == ["camera"]  # a word without a digit is no model number
 
 
 def test_object_repr_with_unquoted_values_in_a_log() -> None:

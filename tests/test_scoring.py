@@ -122,7 +122,8 @@ def test_an_fcc_id_with_a_three_character_code_in_a_model_column(ckb: CompiledKB
     assert ev.claim == f"oem:{code.entity}" and "read as an FCC ID" in ev.note
     assert ev.weight == STRENGTH_LLR[step(_BY_CONF["high"], -2)]  # unlabelled: two steps weaker
     assert fcc(code.code) == [] and fcc(f"{code.code}-ZXABC") == []  # no product code / no digit
-    assert fcc(f"{code.code.lower()}-zx4711") == []  # FCC IDs are written in capitals
+    assert fcc(f"{code.code.lower()}-ZX4711") == []  # FCC IDs are written in capitals
+    assert len(fcc(f"{code.code.lower()}-zx4711")) == 1  # unless the whole model was typed in lower case
     five = next(g for g in ckb.kb.fcc_grantees.values() if len(g.code) == 5)
     (ev5,) = fcc(f"{five.code}-ZX4711")  # a 5-character code is read by the facet parser, at full strength
     assert "read as an FCC ID" not in ev5.note
@@ -221,3 +222,14 @@ def test_a_covered_companys_platform_or_sdk_named_in_a_response_is_not_its_maker
     assert verdict("banner", "acme-cam login (built with the Hikvision Device Network SDK v6)") == "unknown"
     assert verdict("banner", "Acme doorbell running Huawei LiteOS") == "unknown"
     assert verdict("banner", "Welcome to the Hikvision NVR console") in ("covered", "likely_covered")
+
+
+def test_one_rule_matching_a_model_in_both_letter_cases_is_one_piece_of_evidence(ckb: CompiledKB) -> None:
+    # a lower-case model is read in upper case too; a case-blind rule then matches both readings
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    a = attribute("t", [Observation("model", "ds-2cd2143g0-i", "t")], ckb)
+    assert a.verdict is Verdict.COVERED
+    rules = [e.rule for e in a.evidence]
+    assert len(rules) == len(set(rules)), rules

@@ -114,7 +114,7 @@ def judge(asset_id: str, fx: Findings, ckb: CompiledKB) -> Attribution:
             "evidence points to more than one manufacturer: "
             + ", ".join(f"{c.name} ({c.probability:.2f})" for c in strong)
         )
-    ev = tuple(sorted(fx.evidence, key=_evidence_order))
+    ev = _distinct(sorted(fx.evidence, key=_evidence_order))
     best = cands[0] if cands else None
     best_cov = next((c for c in cands if c.covered), None)
     if p_cov >= COVERED_AT and best_cov:
@@ -185,6 +185,21 @@ def _by_probability(kv: tuple[str, float]) -> tuple[float, str]:
 
 def _evidence_order(e: Evidence) -> tuple[float, str, str, str, str, str]:
     return -e.weight, e.claim, e.rule, e.field, e.matched, e.group
+
+
+def _distinct(evidence: list[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence without repeats that differ only in letter case (a model typed in lower case is also
+    read in upper case: both readings may match one rule). The first in order is kept."""
+    if len(evidence) < 2:
+        return tuple(evidence)
+    seen: set[tuple[str, str, str, str]] = set()
+    out = []
+    for e in evidence:
+        k = (e.rule, e.field, e.matched.upper(), e.observation_source)
+        if k not in seen:
+            seen.add(k)
+            out.append(e)
+    return tuple(out)
 
 
 def _pick(values: list[str]) -> str | None:

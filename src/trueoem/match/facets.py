@@ -56,6 +56,17 @@ _VERSION_TOKEN = re.compile(
     r"(?<![\d.])(?:V|v)?\d{1,4}(?:\.[0-9A-Za-z]{1,12}){2,7}(?![0-9A-Za-z])|\bV\d{1,3}R\d{3}[0-9A-Z]*\b"
 )
 
+# a label before a firmware version: "Fw", "FW version:", "Firmware", "Software Version =", "ver."
+_FIRMWARE_LABEL = re.compile(
+    r"\s*(?:(?:firmware|software|f/?w|s/?w|system)(?:[\s_-]*(?:version|ver\.?|rev(?:ision)?))?|version|ver\.?)"
+    r"\s*[:=#]?\s*(?=\S)",
+    re.I,
+)
+# a token that is a version, a build or a date rather than a model ("V1.1.0_GR5.1T16", "2.800.0000.R", "build")
+_VERSION_LIKE = re.compile(r"[Vv]?\d|build|firmware|version", re.I)
+# a model number typed all in lower case (one token with a digit, no upper-case letter)
+_TYPED_LOWER = re.compile(r"(?=[^A-Z\s]*[a-z])(?=[^\d\s]*\d)[a-z0-9][a-z0-9\-_./+]{2,39}")
+
 
 def _clip(v: object) -> str:
     s = str(v).strip()
@@ -594,6 +605,8 @@ def parse_brand(out: _Out, value: str) -> None:
 def parse_model(out: _Out, value: str) -> None:
     v = value.strip()
     out.add("model", v)
+    if _TYPED_LOWER.fullmatch(v):  # "pd785", "ds-2cd2143g0-i": model numbers typed in lower case
+        out.add("model", v.upper())
     if " " in v or "," in v or "/" in v and len(v) > 40:
         for tok in model_tokens(v):
             out.add("model", tok)
@@ -633,8 +646,15 @@ def parse_fcc(out: _Out, value: str) -> None:
 def parse_firmware(out: _Out, value: str) -> None:
     out.add("firmware", value)
     if any(c in value for c in " ,'\"()\n\t"):  # a labelled or quoted string: its version numbers too
-        for m in _VERSION_TOKEN.finditer(value[:MAX_BANNER]):
+        text = value[:MAX_BANNER]
+        label = _FIRMWARE_LABEL.match(text)
+        if label:  # "Fw V4.84.100 build 250918": the version as the device writes it, label dropped
+            out.add("firmware", text[label.end() :])
+        for m in _VERSION_TOKEN.finditer(text):
             out.add("firmware", m.group(0))
+        for tok in model_tokens(text):  # "H288A V1.1.0_GR5.1T16": the device a firmware string names
+            if not _VERSION_LIKE.match(tok):
+                out.add("model", tok)
 
 
 def parse_serial(out: _Out, value: str) -> None:
