@@ -167,6 +167,9 @@ def test_tls_names_in_every_written_form_come_out_alike() -> None:
         "subject=C=US, ST=Some State, L=Springfield, O=Example Vision Co., Ltd., OU=Video, CN=cam-0042",
         "subject=commonName=cam-0042,organizationalUnitName=Video,organizationName=Example Vision Co.\\, Ltd."
         ",localityName=Springfield,stateOrProvinceName=Some State,countryName=US",
+        # Nmap's ssl-cert script: "| ssl-cert: Subject: commonName=.../organizationName=.../countryName=..."
+        "| ssl-cert: Subject: commonName=cam-0042/organizationalUnitName=Video/organizationName=Example Vision"
+        " Co., Ltd./localityName=Springfield/stateOrProvinceName=Some State/countryName=US",
         json.dumps(
             {
                 "subject": {

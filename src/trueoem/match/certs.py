@@ -6,7 +6,7 @@ Names come out in one form whatever form they came in, so one rule reads them al
 attribute names, no spaces around ``=`` or after ``,``, special characters escaped). Text names are
 written by tools in other forms — OpenSSL's ``C = CN, O = "Acme, Inc.", CN = x`` and its older
 ``/C=CN/O=Acme/CN=x``, Censys' and zgrab2's ``C=CN, O=Acme, CN=x`` (all three in certificate order,
-least specific first), Nmap's ``commonName=x/organizationName=Acme``, Shodan's ``{"CN": .., "O": ..}``
+least specific first), Nmap's ``commonName=x/organizationName=Acme`` (also with commas), Shodan's ``{"CN": .., "O": ..}``
 — and are rewritten into it.
 """
 
@@ -121,7 +121,14 @@ def canonical_name(text: str) -> str:
     """
     t = text.strip()[:4096]
     slashed = t.startswith("/")
-    parts = _SLASH_SPLIT.split(t[1:]) if slashed else _split_text(t)
+    if slashed:  # OpenSSL's old form, least specific first
+        parts = _SLASH_SPLIT.split(t[1:])
+    else:
+        parts = _SLASH_SPLIT.split(t)
+        # Nmap's ssl-cert form, "commonName=x/organizationName=Acme/countryName=US": slashes
+        # before the second key, no comma in the first part (else commas separate the parts)
+        if len(parts) < 2 or "," in parts[0] or ";" in parts[0] or not _KEY.match(parts[0]):
+            parts = _split_text(t)
     pairs: list[tuple[str, str]] = []
     for part in parts:
         m = _KEY.match(part)
