@@ -6,8 +6,8 @@ Names come out in one form whatever form they came in, so one rule reads them al
 attribute names, no spaces around ``=`` or after ``,``, special characters escaped). Text names are
 written by tools in other forms — OpenSSL's ``C = CN, O = "Acme, Inc.", CN = x`` and its older
 ``/C=CN/O=Acme/CN=x``, Censys' and zgrab2's ``C=CN, O=Acme, CN=x`` (all three in certificate order,
-least specific first), Nmap's ``commonName=x/organizationName=Acme`` (also with commas), Shodan's ``{"CN": .., "O": ..}``
-— and are rewritten into it.
+least specific first), Nmap's ``commonName=x/organizationName=Acme`` (also with commas), Shodan's
+``{"CN": .., "O": ..}`` — and are rewritten into it.
 """
 
 from __future__ import annotations
