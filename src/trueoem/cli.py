@@ -157,7 +157,12 @@ class _Output:
             self.tripped = True
         if len(self.warn) > self.shown:
             self.shown = _warn_lines(self.warn, self.shown)
-        self.out.write(text)
+        from trueoem.report.writers import JsonlWriter
+
+        if isinstance(self.writer, JsonlWriter):
+            self.writer.write_text(text)  # in order with what the writer wrote itself
+        else:
+            self.out.write(text)
 
     def close(self, extra_line: str = "") -> None:
         from trueoem.report.table import results_table

@@ -122,3 +122,44 @@ def test_numbers_equal_as_keys_but_written_apart_are_not_confused() -> None:
         out.append(attribution_json(a))
         assert out[-1] == _reference(a)
     assert out[0] != out[1]
+
+
+def test_jsonl_to_a_utf8_file_is_the_same_text_as_to_a_string(ckb: CompiledKB, tmp_path: Path) -> None:
+    # on a UTF-8 file the writer writes bytes to the file's buffer (each line's tail encoded once);
+    # the file must read back as the text the writer gives a string stream, lines in order, including
+    # text written before it and lines serialised elsewhere (write_text), with non-ASCII in ids and sources
+    import io
+
+    from trueoem.model import Asset, Observation
+    from trueoem.report.writers import JsonlWriter
+
+    s = Screener(ckb)
+    rows = (
+        ("1", "Hanwha Vision", "QNO-8081R"),  # a source quoted in Korean
+        ("2", "Hikvision", "DS-2CD2143G0-I"),
+        ("ряд 3", "Hikvision", "DS-2CD2143G0-I"),  # an id to escape
+        ("4", "Hanwha Vision", "QNO-8081R"),
+    )
+    results = [s.one(Asset(i, (Observation("brand", b), Observation("model", m)))) for i, b, m in rows]
+    buf = io.StringIO()
+    buf.write("# head\n")
+    w = JsonlWriter(buf)
+    for r in results[:2]:
+        w.write(r)
+    w.write_text('{"id": "elsewhere"}\n')
+    for r in results[2:]:
+        w.write(r)
+    w.close()
+    path = tmp_path / "out.jsonl"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("# head\n")  # text written before the writer is made comes first
+        fw = JsonlWriter(fh)
+        assert fw._raw is not None  # the bytes path is the one under test
+        for r in results[:2]:
+            fw.write(r)
+        fw.write_text('{"id": "elsewhere"}\n')
+        for r in results[2:]:
+            fw.write(r)
+        fw.close()
+    assert path.read_text(encoding="utf-8") == buf.getvalue()
+    assert any(not line.isascii() for line in buf.getvalue().splitlines())

@@ -7,11 +7,12 @@ the same object (see :mod:`trueoem.screen`).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from trueoem.model import Attribution
@@ -89,12 +90,22 @@ def _json_str(s: str) -> str:
 
 
 class JsonlWriter(Writer):
-    """One JSON object per line, ``id`` first."""
+    """One JSON object per line, ``id`` first.
+
+    On a UTF-8 text stream over a binary buffer (a file, standard output) the lines go to the buffer
+    as bytes, the tail of each template encoded once: a catalog writes the same tails over and over,
+    and encoding a tail again on every row (sources quoted in other scripts make it non-ASCII, which
+    is the slow case) cost more than the rest of the line.
+    """
 
     def __init__(self, out: IO[str]) -> None:
         super().__init__(out)
-        self._tails: dict[int, tuple[Attribution, str]] = {}
-        self._write = out.write
+        self._tails: dict[int, tuple[Attribution, Any]] = {}
+        self._raw: IO[bytes] | None = None
+        if isinstance(out, io.TextIOWrapper) and codecs.lookup(out.encoding).name == "utf-8":
+            out.flush()  # what was written as text goes first
+            self._raw = out.buffer
+        self._write: Callable[[Any], object] = self._raw.write if self._raw is not None else out.write
         self._limit = self.cache.limit
         self._hits = self._misses = 0
 
@@ -107,6 +118,8 @@ class JsonlWriter(Writer):
         else:
             rest = _serialise_rest(t)
             tail = (", " + rest if rest != "}" else "}") + "\n"
+            if self._raw is not None:
+                tail = tail.encode()
             self._misses += 1
             if self._misses >= 4096:  # device records never repeat: then keep few (each holds its attribution)
                 rate = self._hits / (self._hits + self._misses)
@@ -116,10 +129,18 @@ class JsonlWriter(Writer):
                 self._tails.clear()
             self._tails[id(t)] = (t, tail)
         rid = r.id
-        if rid.isalnum() and rid.isascii():  # the usual row number: nothing to escape
-            self._write('{"id": "' + rid + '"' + tail)
-        else:
-            self._write('{"id": ' + _json_str(rid) + tail)
+        # the usual row number: nothing to escape
+        head = '{"id": "' + rid + '"' if rid.isalnum() and rid.isascii() else '{"id": ' + _json_str(rid)
+        self._write((head.encode() if self._raw is not None else head) + tail)
+
+    def write_text(self, line: str) -> None:
+        """A line serialised elsewhere (by a worker process), in its place among the others."""
+        self._write(line.encode() if self._raw is not None else line)
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.flush()
+        super().close()
 
 
 class JsonWriter(Writer):
