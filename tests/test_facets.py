@@ -186,6 +186,11 @@ def test_tls_names_in_every_written_form_come_out_alike() -> None:
     ]
     for raw in forms:
         assert fields("tls_cert", raw)["tls.subject"] == [want], raw
+    # curl -v: "*  subject: CN=...; C=...; O=..." (semicolons between the parts, most specific first)
+    curl = "*  subject: CN=cam-0042; OU=Video; O=Example Vision Co., Ltd.; L=Springfield; ST=Some State; C=US"
+    assert fields("tls_cert", curl + "\n*  start date: Jan  1 00:00:00 2024 GMT")["tls.subject"] == [want]
+    two = fields("tls_cert", "subject=CN=cam-0042; issuer=CN=Example CA")  # ";" before the next name ends one
+    assert two["tls.subject"] == ["CN=cam-0042"] and two["tls.issuer"] == ["CN=Example CA"]
     # Censys' parsed name: lists of values under long names, beside its subject_dn
     censys = {"subject": {"common_name": ["cam-0042"], "organization": ["Example Vision"], "country": ["US"]}}
     assert fields("tls_cert", json.dumps(censys))["tls.subject"] == ["CN=cam-0042,O=Example Vision,C=US"]

@@ -20,7 +20,13 @@ from typing import Any
 from cryptography import x509
 
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.S)
-_TEXT_NAME = re.compile(r"\b(subject|issuer)\s*[:=]\s*(.+?)(?=\s*(?:[;\n|]|\bissuer\s*[:=]|\bsubject\s*[:=]|$))", re.I)
+# a name runs to the end of the line, a "|", the next subject/issuer, or a ";" that is not followed by
+# another key ("subject=CN=x; issuer=..." ends at the ";", curl's "CN=x; C=CN; O=Acme" does not)
+_TEXT_NAME = re.compile(
+    r"\b(subject|issuer)\s*[:=]\s*(.+?)"
+    r"(?=\s*(?:;(?!\s*(?:[A-Za-z][A-Za-z0-9_\-]{0,40}|\d+(?:\.\d+)+)\s*=)|[\n|]|\bissuer\s*[:=]|\bsubject\s*[:=]|$))",
+    re.I,
+)
 
 _EMAIL = "1.2.840.113549.1.9.1"  # how cryptography writes emailAddress (it has no short name for it)
 # attribute names as tools write them (lower case, without "_" or spaces) -> the RFC 4514 name
@@ -254,5 +260,5 @@ def cert_facets(value: str) -> list[tuple[str, str]]:
         _from_structure(obj, out)
         return out
     for m in _TEXT_NAME.finditer(value[:8192]):
-        out.append((f"tls.{m.group(1).lower()}", canonical_name(m.group(2))))
+        out.append((f"tls.{m.group(1).lower()}", canonical_name(m.group(2).rstrip("; "))))
     return out
