@@ -428,6 +428,9 @@ def test_a_labelled_firmware_string_is_also_read_without_its_label() -> None:
 
 def test_a_firmware_string_naming_its_device_gives_the_model() -> None:
     assert fields("firmware", "XB-2000A V1.1.0_AB5.1T16")["model"] == ["XB-2000A"]
+    # a firmware string in words is read as text too (maker names, the text rules)
+    assert fields("firmware", "Acme XR-9 Software Version: V1.2.2")["text"] == ["Acme XR-9 Software Version: V1.2.2"]
+    assert "text" not in fields("firmware", "V1.2.2")
     assert "model" not in fields("firmware", "2.800.0000000.15.R, build : 2016-09-08")
 
 

@@ -655,6 +655,8 @@ def parse_firmware(out: _Out, value: str) -> None:
         for tok in model_tokens(text):  # "H288A V1.1.0_GR5.1T16": the device a firmware string names
             if not _VERSION_LIKE.match(tok):
                 out.add("model", tok)
+        if " " in text:  # words: read as text too ("Hikvision firmware V5.4.0", "ZTE ZXA10 Software Version")
+            out.add("text", text)
 
 
 def parse_serial(out: _Out, value: str) -> None:
