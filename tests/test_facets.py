@@ -469,3 +469,10 @@ def test_ised_numbers_are_read_only_where_labelled() -> None:
     f = fields("fcc_id", "2AB12-XR1 / IC: 12345A-XR1")
     assert f["ised_id"] == ["12345A-XR1"] and f["fcc_id"] == ["2AB12-XR1"]
     assert fields("description", "Radio, FCC ID ABC-1, IC: 999B-R1")["ised_id"] == ["999B-R1"]
+
+
+def test_macs_in_text_in_every_cli_form() -> None:
+    text = "Chassis ID: 00e0-fc12-3456\n10.0.0.9  4419-b612-3457  5  D-0  GE0/0/1\nbc:ad:28:00:00:01 aabb.cc00.0102"
+    assert sorted(fields("banner", text)["mac"]) == ["00E0FC123456", "4419B6123457", "AABBCC000102", "BCAD28000001"]
+    # a UUID's inner groups are not a MAC
+    assert "mac" not in fields("banner", "id 123e4567-e89b-12d3-a456-426614174000")

@@ -28,6 +28,8 @@ _HEX = re.compile(r"[^0-9A-Fa-f]")
 _MAC_TEXT = re.compile(
     r"(?<![0-9A-Fa-f:\-])(?:[0-9A-Fa-f]{2}[:\-]){5}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:\-])"
     r"|(?<![0-9A-Fa-f.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f.])"
+    # Huawei's and H3C's CLI form (display arp, LLDP chassis ids): 00e0-fc12-3456
+    r"|(?<![0-9A-Fa-f\-])[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}(?![0-9A-Fa-f\-])"
 )
 _FCC_LABELLED = re.compile(r"\bFCC[\s_-]*ID\b\s*[:#=]?\s*([A-Z0-9][A-Z0-9\-]{3,19})", re.I)
 # an ISED Canada certification number, always labelled ("IC: 1234A-XR1", "ISED ID: 20219-X1"):
