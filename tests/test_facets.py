@@ -476,3 +476,23 @@ def test_macs_in_text_in_every_cli_form() -> None:
     assert sorted(fields("banner", text)["mac"]) == ["00E0FC123456", "4419B6123457", "AABBCC000102", "BCAD28000001"]
     # a UUID's inner groups are not a MAC
     assert "mac" not in fields("banner", "id 123e4567-e89b-12d3-a456-426614174000")
+
+
+def test_a_banner_that_only_looks_like_xml_is_read_as_text() -> None:
+    # kernel and syslog levels, log-level tags: "<6>", "<134>", "<debug>"
+    f = fields("banner", "<6>[   12.3] usb 1-6: Manufacturer: Acme Radio Co")
+    assert f["text"] == ["<6>[   12.3] usb 1-6: Manufacturer: Acme Radio Co"]
+    assert "xml.namespace" in fields("banner", '<r xmlns="urn:x"><model>XR-5</model></r>')  # XML stays XML
+
+
+def test_a_dict_printed_after_a_log_prefix_in_a_banner() -> None:
+    line = "DEBUG GET http://h/api/deviceInfo {'@xmlns': 'urn:acme:ver1', 'model': 'XR-5/8P', 'serialNumber': 'S1'}"
+    f = fields("banner", line)
+    assert f["xml.namespace"] == ["urn:acme:ver1"] and "XR-5/8P" in f["model"] and f["serial"] == ["S1"]
+    f = fields("banner", "True: {'Model': XR-7, 'FirmwareVersion': V1.2.3 build 140616, 'Manufacturer': ACME}")
+    assert f["device.manufacturer"] == ["ACME"] and f["firmware"] == ["V1.2.3 build 140616"]
+
+
+def test_a_model_number_is_not_read_as_an_fcc_id() -> None:
+    assert "fcc_id" not in fields("banner", "camera DS-2DF7286-A online")
+    assert fields("banner", "label 2ADTD-DS2CD2143")["fcc_id"] == ["2ADTD-DS2CD2143"]

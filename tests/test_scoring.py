@@ -233,3 +233,11 @@ def test_one_rule_matching_a_model_in_both_letter_cases_is_one_piece_of_evidence
     assert a.verdict is Verdict.COVERED
     rules = [e.rule for e in a.evidence]
     assert len(rules) == len(set(rules)), rules
+
+
+def test_a_software_plugin_named_after_a_company_is_not_its_device(ckb: CompiledKB) -> None:
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    text = "<debug> Loaded plugin 'Huawei'\n<debug> Loaded plugin 'ZTE'\n<debug> Loaded plugin 'Motorola'"
+    assert attribute("t", [Observation("banner", text, "t")], ckb).verdict is Verdict.UNKNOWN

@@ -12,7 +12,8 @@ import re
 _NEGATIVE_PHRASE = re.compile(
     r"(?:compatible\s+with|works\s+with|for\s+use\s+with|replacement\s+for|replaces|alternative\s+to|"
     r"instead\s+of|not\s+(?:a\s+)?|non[-\s]|unlike|competitors?|vs\.?|versus|adapter\s+for|mount\s+for|"
-    r"bracket\s+for|fits|for|with|e\.\s?g\.?|such\s+as|including|like|supports?|reads|e\.g)(?=[\s,:]|$)",
+    r"bracket\s+for|fits|for|with|e\.\s?g\.?|such\s+as|including|like|supports?|reads|e\.g|"
+    r"plugins?|drivers?)(?=[\s,:]|$)",
     re.I,
 )
 # a phrase reaches a mention a few words later in the same clause ("for Hikvision DS-2CD cameras and EZVIZ")

@@ -38,7 +38,7 @@ _ISED_LABELLED = re.compile(
     r"(?<![A-Za-z0-9])(?:ISED|IC)(?:[\s_-]*ID)?\s*[:#=]?\s*(\d{3,6}[A-Z]?-[A-Z0-9][A-Z0-9\-]{0,20})(?![A-Za-z0-9])",
     re.I,
 )
-_FCC_NEW = re.compile(r"(?<![A-Z0-9])(2[A-Z][A-Z0-9]{3})-?([A-Z0-9][A-Z0-9\-]{0,18})(?![A-Z0-9])")
+_FCC_NEW = re.compile(r"(?<![A-Z0-9\-])(2[A-Z][A-Z0-9]{3})-?([A-Z0-9][A-Z0-9\-]{0,18})(?![A-Z0-9])")
 _TOKEN = re.compile(r"[^\s,;()\[\]{}\"'|<>]+")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_ALPHA = re.compile(r"[A-Za-z]")
@@ -489,10 +489,18 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
 
 
 def _plain_text(out: _Out, value: str) -> None:
-    """A plain-text answer or banner: ``key: value`` lines, and the text itself (models, brands, FCC IDs, MACs)."""
-    for k, v in kv_lines(value[:MAX_BANNER]):
-        _std(out, k, v)
-    out.text(value[:MAX_BANNER])
+    """A plain-text answer or banner: ``key: value`` lines (or a dict a log line prints after its prefix),
+    and the text itself (models, brands, FCC IDs, MACs)."""
+    text = value[:MAX_BANNER]
+    if "{" in text[:514]:
+        pairs, namespaces = _structured_or_text(text)
+        for ns in namespaces:
+            out.add("xml.namespace", ns)
+        _leaves_std(out, pairs)
+    else:
+        for k, v in kv_lines(text):
+            _std(out, k, v)
+    out.text(text)
 
 
 def parse_http(out: _Out, value: str) -> None:
@@ -692,7 +700,10 @@ def parse_banner(out: _Out, value: str) -> None:
     if head.startswith(("HTTP/", "RTSP/")):
         _http_like(out, value, "rtsp" if head.startswith("RTSP") else "http")
     elif head.startswith("<"):
+        n = len(out.items)
         _xml_std(out, value)
+        if len(out.items) == n:  # not XML after all: "<6>" kernel and "<134>" syslog levels, "<debug>" tags
+            _plain_text(out, value)
     else:
         _plain_text(out, value)
 
