@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from trueoem import __version__
+from trueoem import __version__, jsontext
 from trueoem.model import Asset, Attribution, Observation, Verdict
 from trueoem.screen import Result
 
@@ -1000,7 +1000,7 @@ def report(
                     if not line.strip():
                         continue
                     try:
-                        rec = json.loads(line)
+                        rec = jsontext.loads(line)
                     except json.JSONDecodeError as exc:
                         err.print(f"trueoem: {from_file}:{n}: malformed JSON ({exc.msg}); skipped")
                         continue

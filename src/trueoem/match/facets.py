@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from trueoem import jsontext
 from trueoem.match.context import negated
 from trueoem.model import Facet, Observation
 
@@ -89,13 +90,13 @@ def coerce_structure(text: str) -> Any:
     if not t or t[0] not in "{[" or len(t) > MAX_PARSE:
         return None
     try:
-        return json.loads(t)
+        obj = json.loads(t)
     except ValueError:
-        pass
-    try:
-        return ast.literal_eval(t)
-    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
-        return None
+        try:
+            obj = ast.literal_eval(t)
+        except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+            return None
+    return jsontext.clean(obj) if jsontext.may_hold_surrogates(t) else obj
 
 
 def flatten(obj: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:

@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
+from trueoem import jsontext
 from trueoem.model import Asset, Observation
 from trueoem.screen import Result, Screener
 
@@ -585,7 +586,7 @@ def read_json(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterato
     """A JSON array of objects, or an object holding one (``items``, ``rows``, ``data``...)."""
     with _open_text(path) as fh:
         try:
-            doc = json.load(fh)
+            doc = jsontext.loads(fh.read())
         except json.JSONDecodeError as exc:
             raise SourceError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
         except RecursionError:
@@ -607,7 +608,7 @@ def read_jsonl(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterat
                 if not line.strip():
                     continue
                 try:
-                    yield n, json.loads(line)
+                    yield n, jsontext.loads(line)
                 except (json.JSONDecodeError, RecursionError) as exc:
                     msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
                     warn.append(f"{path}:{n}: malformed JSON ({msg}); skipped")

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from trueoem import jsontext
 from trueoem.match.facets import decode_bytes
 from trueoem.model import Asset, Observation, canonical_kind
 
@@ -88,7 +89,7 @@ def parse_line(line: str, n: int, name: str, warn: list[str]) -> dict[str, Any] 
         warn.append(f"{name}:{n}: line of {len(line)} bytes is over the {MAX_LINE}-byte cap; skipped")
         return None
     try:
-        rec = json.loads(line)
+        rec = jsontext.loads(line)
     except (json.JSONDecodeError, RecursionError) as exc:
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         warn.append(f"{name}:{n}: malformed JSON ({msg}); skipped")

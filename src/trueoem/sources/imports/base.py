@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
+from trueoem import jsontext
 from trueoem.model import Observation
 
 MAX_VALUE = 256 * 1024  # characters of one observation kept (the facet parsers read no more)
@@ -256,7 +257,7 @@ def _line_records(
             warn.append(f"{path}: line {n}: {what} longer than {MAX_RECORD} characters, skipped")
             continue
         try:
-            obj = json.loads(t)
+            obj = jsontext.loads(t)
         except (ValueError, RecursionError) as exc:
             why = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
             warn.append(f"{path}: line {n}: malformed JSON {what} ({why}), skipped")
