@@ -496,3 +496,8 @@ def test_a_dict_printed_after_a_log_prefix_in_a_banner() -> None:
 def test_a_model_number_is_not_read_as_an_fcc_id() -> None:
     assert "fcc_id" not in fields("banner", "camera DS-2DF7286-A online")
     assert fields("banner", "label 2ADTD-DS2CD2143")["fcc_id"] == ["2ADTD-DS2CD2143"]
+
+
+def test_a_byte_order_mark_before_a_document_and_goform_model_keys() -> None:
+    assert fields("http_body", '\ufeff{"modem_model": "XR-286R", "wa_inner_version": "B01"}')["model"] == ["XR-286R"]
+    assert "xml.namespace" in fields("banner", '\ufeff<r xmlns="urn:x"><model>XR-5</model></r>')

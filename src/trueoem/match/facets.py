@@ -245,6 +245,7 @@ _STD_KEYS: dict[str, str] = {
     "updateserialcloudupgrade": "model",
     "productmodel": "model",
     "productname": "model",  # Redfish and router JSON APIs: "ProductName": "2288H V5"
+    "modemmodel": "model",  # ZTE goform: "modem_model": "MF286R"
     "hardwaremodel": "model",
     "product": "model",
     "devicedescription": "model",
@@ -764,6 +765,8 @@ def facets_of(obs: Observation) -> list[Facet]:
         return []
     out = _Out(obs.kind, obs.source)
     value = obs.value[:MAX_PARSE] if len(obs.value) > MAX_PARSE else obs.value
+    if value[:1] == "\ufeff":  # a byte-order mark before "<?xml" or "{" (a body saved by a Windows tool)
+        value = value[1:]
     try:
         parser(out, value)
     except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError, AttributeError):
