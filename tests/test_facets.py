@@ -501,3 +501,13 @@ def test_a_model_number_is_not_read_as_an_fcc_id() -> None:
 def test_a_byte_order_mark_before_a_document_and_goform_model_keys() -> None:
     assert fields("http_body", '\ufeff{"modem_model": "XR-286R", "wa_inner_version": "B01"}')["model"] == ["XR-286R"]
     assert "xml.namespace" in fields("banner", '\ufeff<r xmlns="urn:x"><model>XR-5</model></r>')
+
+
+def test_isapi_and_dahua_answers_in_json_are_read_as_their_documents() -> None:
+    isapi = '{"DeviceInfo": {"deviceName": "Dock", "model": "XR-2", "firmwareReleasedDate": "build 220112"}}'
+    f = fields("http_body", isapi)
+    assert "model=XR-2" in f["isapi.kv"] and f["model"] == ["XR-2"]
+    rpc = '{"id": 3, "result": true, "params": {"deviceType": "XR-5", "updateSerial": "XR-5-S2", "processor": "X"}}'
+    f = fields("http_body", rpc)
+    assert "updateSerial=XR-5-S2" in f["dahua.kv"]
+    assert "isapi.kv" not in fields("http_body", '{"model": "XR-2", "name": "x"}')  # any other JSON: its fields

@@ -50,6 +50,8 @@ _XMLNS = re.compile(r'xmlns(?::[\w.\-]+)?\s*=\s*"([^"]{1,256})"')
 # keys of Dahua magicBox getSystemInfo/getDeviceType answers (FACTS.md 8.2): a plain-text body with
 # one of them is read as that answer, not any page that happens to contain "version=1.0"
 _DAHUA_KEYS = re.compile(r"^(?:deviceType|updateSerial|updateSerialCloudUpgrade|processor|hardwareVersion)=", re.M)
+# ... and the same answer as JSON (RPC2 magicBox.getSystemInfo): keys only Dahua's answers use
+_DAHUA_JSON_KEYS = frozenset({"updateSerial", "updateSerialCloudUpgrade"})
 # a key starts with a letter (Latin or CJK: Chinese device pages label fields 设备型号, 生产厂家, ...);
 # the separator may be the full-width colon those pages use
 _KV_LINE = re.compile(r"^\s*([A-Za-z\u4e00-\u9fff][\w.\[\]\- ]{0,63}?)\s*[=:\uff1a]\s*(.*?)\s*$")
@@ -480,8 +482,15 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
                 _leaves_std(out, leaves)
         elif head.startswith(("{", "[")):  # a JSON API answer
             obj = coerce_structure(b)
-            for k, v in flatten(obj) if obj is not None else ():
-                _std(out, k, v)
+            pairs = list(flatten(obj)) if obj is not None else []
+            keys = {k for k, _ in pairs}
+            if "firmwareReleasedDate" in keys or '"DeviceInfo"' in b[:256]:  # ISAPI answering in JSON
+                _document(out, "isapi", pairs)
+            elif keys & _DAHUA_JSON_KEYS:  # magicBox.getSystemInfo through RPC2 (JSON)
+                _document(out, "dahua", pairs)
+            else:
+                for k, v in pairs:
+                    _std(out, k, v)
         elif "<" not in b[:256] and _DAHUA_KEYS.search(b[:4096]):  # a Dahua CGI answer as a body
             _document(out, "dahua", kv_lines(b))
         elif "<" not in b[:256]:  # plain text (a status page as text, a log line): its fields and words
