@@ -511,3 +511,16 @@ def test_isapi_and_dahua_answers_in_json_are_read_as_their_documents() -> None:
     f = fields("http_body", rpc)
     assert "updateSerial=XR-5-S2" in f["dahua.kv"]
     assert "isapi.kv" not in fields("http_body", '{"model": "XR-2", "name": "x"}')  # any other JSON: its fields
+
+
+def test_usb_devices_tagged_pairs() -> None:
+    raw = (
+        "T:  Bus=01 Lev=01 Prnt=01 Port=05 Cnt=02 Dev#=  4 Spd=480 MxCh= 0\n"
+        "P:  Vendor=abcd ProdID=1405 Rev=01.02\n"
+        "S:  Manufacturer=Acme Radio,Incorporated\n"
+        "S:  Product=Acme Mobile Broadband XR-5"
+    )
+    f = fields("banner", raw)
+    assert "Acme Radio,Incorporated" in f["device.manufacturer"]
+    assert "XR-5" in f["model"] and not any("=" in m or m in ("01", "Bus") for m in f["model"])
+    assert fields("banner", "result deviceType=XR-5,serial=1")["model"][0] == "XR-5"

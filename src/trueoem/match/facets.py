@@ -119,13 +119,26 @@ def flatten(obj: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, s
         yield prefix, _clip(obj)
 
 
+_TAGGED_PAIRS = re.compile(r"[A-Za-z#][\w#]{0,31}=")
+_TAGGED_PAIR = re.compile(r"([A-Za-z#][\w#]{0,31})=\s*(\S+)")
+
+
 def kv_lines(text: str) -> list[tuple[str, str]]:
     """``key=value`` or ``key: value`` lines (Dahua CGI answers, pasted logs)."""
     out = []
     for line in text.splitlines()[:2000]:
         m = _KV_LINE.match(line)
         if m and m.group(2):
-            out.append((m.group(1).strip(), _clip(m.group(2))))
+            key, value = m.group(1).strip(), m.group(2)
+            if len(key) <= 2 and _TAGGED_PAIRS.match(value):
+                # a tag, then the pairs ("S:  Manufacturer=Acme Radio", "P:  Vendor=12d1 ProdID=1506",
+                # as usb-devices and /sys/kernel/debug/usb/devices print them)
+                pairs = _TAGGED_PAIR.findall(value)
+                if len(pairs) == 1:
+                    pairs = [tuple(value.split("=", 1))]
+                out += [(k.strip(), _clip(v)) for k, v in pairs if v.strip()]
+                continue
+            out.append((key, _clip(value)))
     return out
 
 
@@ -167,6 +180,8 @@ def model_tokens(text: str, skip_negated: bool = False) -> list[str]:
     t = text[:8192]
     for m in _TOKEN.finditer(t):
         tok = m.group(0).strip(".:!?*#")
+        if "=" in tok:  # key=value: the value may be the model ("deviceType=XR-5"); "Bus=01" is none
+            tok = tok.rsplit("=", 1)[1].strip(".:!?*#")
         if 4 <= len(tok) <= 40 and _HAS_DIGIT.search(tok) and _HAS_ALPHA.search(tok):
             if skip_negated and negated(t, m.start(), m.end()):
                 continue
