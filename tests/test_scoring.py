@@ -241,3 +241,16 @@ def test_a_software_plugin_named_after_a_company_is_not_its_device(ckb: Compiled
 
     text = "<debug> Loaded plugin 'Huawei'\n<debug> Loaded plugin 'ZTE'\n<debug> Loaded plugin 'Motorola'"
     assert attribute("t", [Observation("banner", text, "t")], ckb).verdict is Verdict.UNKNOWN
+
+
+def test_a_brand_name_that_is_also_an_abbreviation_is_not_read_in_free_text(ckb: CompiledKB) -> None:
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    quiet = [(b, n) for b in ckb.kb.brands.values() for n in b.not_in_text]
+    assert quiet  # the KB marks some (LTS)
+    for b, name in quiet:
+        banner = f"Welcome to Ubuntu 22.04.3 {name} (GNU/Linux 5.15.0-91-generic x86_64)"
+        assert attribute("t", [Observation("banner", banner, "t")], ckb).verdict is Verdict.UNKNOWN, name
+        labelled = attribute("t", [Observation("brand", name, "t")], ckb)  # in a brand column it names the brand
+        assert labelled.label_brand == b.name
