@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 from trueoem.kb.compiled import load_compiled
@@ -99,3 +101,13 @@ def test_non_covered_makers_rule_examples_are_never_called_covered(ckb: Compiled
                 flagged.append(f"{r.id}: {(ex.value or ex.raw or '')[:60]!r} -> {a.verdict.value} {a.oem}")
     assert checked >= 200
     assert flagged == []
+
+
+def test_a_kb_file_that_repeats_a_key_is_refused(tmp_path: pathlib.Path) -> None:
+    # YAML keeps the last of two equal keys and drops the first silently: an entry or a source lost
+    from trueoem.kb.loader import KbError, load_kb
+
+    bad = tmp_path / "dup.yaml"
+    bad.write_text("schema_version: 1\npack: t\ndescription: x\nrules: []\nrules: []\n", encoding="utf-8")
+    with pytest.raises(KbError, match=r"duplicate key 'rules' \(line 5\)"):
+        load_kb([bad])

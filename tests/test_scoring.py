@@ -254,3 +254,17 @@ def test_a_brand_name_that_is_also_an_abbreviation_is_not_read_in_free_text(ckb:
         assert attribute("t", [Observation("banner", banner, "t")], ckb).verdict is Verdict.UNKNOWN, name
         labelled = attribute("t", [Observation("brand", name, "t")], ckb)  # in a brand column it names the brand
         assert labelled.label_brand == b.name
+
+
+def test_names_written_in_cyrillic_or_chinese_are_looked_up(ckb: CompiledKB) -> None:
+    import re
+
+    other_script = re.compile(r"[\u0400-\u04ff\u4e00-\u9fff]")
+    names = [(e.id, a) for e in ckb.kb.entities.values() for a in e.aliases if other_script.search(a)]
+    names += [(b.owner or b.id, a) for b in ckb.kb.brands.values() for a in b.aliases if other_script.search(a)]
+    assert any(re.search(r"[\u0400-\u04ff]", a) for _, a in names)  # the KB has Cyrillic spellings
+    for owner, alias in names:
+        hit = ckb.brands.lookup(alias)
+        assert hit is not None, alias
+        family = hit.id if hit.kind != "brand" else (ckb.kb.brands[hit.id].owner or hit.id)
+        assert family == owner, alias

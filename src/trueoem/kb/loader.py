@@ -42,6 +42,25 @@ except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
 
+class _UniqueKeys(_Loader):  # type: ignore[valid-type,misc]
+    """The loader, refusing a mapping that repeats a key (YAML would keep the last one and drop the
+    first without a word: a lost entry or source)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+    seen: set[str] = set()
+    for key_node, _value in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            if key_node.value in seen:
+                line = key_node.start_mark.line + 1
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key_node.value!r} (line {line})")
+            seen.add(key_node.value)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 class KbError(Exception):
     """A KB file is missing, unreadable or invalid. The message names the file."""
 
@@ -104,7 +123,7 @@ def load_kb(overlays: Iterable[Path] = (), data_dir: Path = DATA_DIR) -> Knowled
             raise KbError(f"{path}: cannot read: {exc.strerror}") from None
         digest.update(path.name.encode() + b"\0" + raw)
         try:
-            doc = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a safe loader
+            doc = yaml.load(raw, Loader=_UniqueKeys)  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
             raise KbError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
         if not isinstance(doc, dict):

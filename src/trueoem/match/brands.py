@@ -24,7 +24,7 @@ _SUFFIXES = re.compile(
     r"pte|pvt|private|group|holdings?|international|intl)\b\.?",
     re.I,
 )
-_NON_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+_NON_WORD = re.compile(r"[^0-9a-z\u0400-\u04ff\u4e00-\u9fff]+")  # Latin, Cyrillic, CJK
 
 
 def normalise_name(name: str) -> str:
