@@ -243,19 +243,6 @@ def test_a_software_plugin_named_after_a_company_is_not_its_device(ckb: Compiled
     assert attribute("t", [Observation("banner", text, "t")], ckb).verdict is Verdict.UNKNOWN
 
 
-def test_a_brand_name_that_is_also_an_abbreviation_is_not_read_in_free_text(ckb: CompiledKB) -> None:
-    from trueoem.attribute import attribute
-    from trueoem.model import Observation
-
-    quiet = [(b, n) for b in ckb.kb.brands.values() for n in b.not_in_text]
-    assert quiet  # the KB marks some (LTS)
-    for b, name in quiet:
-        banner = f"Welcome to Ubuntu 22.04.3 {name} (GNU/Linux 5.15.0-91-generic x86_64)"
-        assert attribute("t", [Observation("banner", banner, "t")], ckb).verdict is Verdict.UNKNOWN, name
-        labelled = attribute("t", [Observation("brand", name, "t")], ckb)  # in a brand column it names the brand
-        assert labelled.label_brand == b.name
-
-
 def test_names_written_in_cyrillic_or_chinese_are_looked_up(ckb: CompiledKB) -> None:
     import re
 
@@ -268,3 +255,16 @@ def test_names_written_in_cyrillic_or_chinese_are_looked_up(ckb: CompiledKB) -> 
         assert hit is not None, alias
         family = hit.id if hit.kind != "brand" else (ckb.kb.brands[hit.id].owner or hit.id)
         assert family == owner, alias
+
+
+def test_a_name_qualifying_a_release_is_not_a_maker(ckb: CompiledKB) -> None:
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    for banner in ("Welcome to Ubuntu 22.04.3 LTS (GNU/Linux 5.15.0-91-generic x86_64)", "Ubuntu 20.04 LTS"):
+        assert attribute("t", [Observation("banner", banner, "t")], ckb).verdict is Verdict.UNKNOWN, banner
+    # a product name that is the brand still names it, and so does a maker after a plain version
+    a = attribute("t", [Observation("banner", "LTS NVR LTN8708K-P8", "t")], ckb)
+    assert a.label_brand == "LTS"
+    a = attribute("t", [Observation("http_body", "Mini web server 1.0 ZTE corp 2005.", "t")], ckb)
+    assert a.oem == "zte"

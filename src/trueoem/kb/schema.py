@@ -150,17 +150,7 @@ class Brand(Sourced):
     valid_from: str | None = None
     valid_to: str | None = None
     ieee_org_patterns: list[str] = []  # IEEE registrant names registered under the brand
-    # names that are also ordinary words or abbreviations ("LTS" is long-term support): read in a
-    # brand column or a device's manufacturer field, never found in free text
-    not_in_text: list[str] = []
     notes: list[str] = []
-
-    @model_validator(mode="after")
-    def _quiet_names_are_its_own(self) -> Brand:
-        unknown = set(self.not_in_text) - {self.name, *self.aliases}
-        if unknown:
-            raise ValueError(f"not_in_text names {sorted(unknown)} are not this brand's name or aliases")
-        return self
 
 
 class Relation(Sourced):

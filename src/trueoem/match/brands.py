@@ -60,11 +60,9 @@ class BrandIndex:
             if key and self.names[key].id == hit.id:
                 spellings.add(raw)
 
-        quiet: set[str] = set()  # names never looked for in free text
         for b in sorted(kb.brands.values(), key=lambda b: b.id):
             for n in [b.name, *b.aliases]:
                 put(n, NameHit("brand", b.id, b.name, n, "exact"))
-            quiet.update(b.not_in_text)
         for e in sorted(kb.entities.values(), key=lambda e: e.id):
             for n in [e.name, e.legal_name, *e.aliases]:
                 put(n, NameHit("entity", e.id, e.name, n, "exact"))
@@ -75,7 +73,7 @@ class BrandIndex:
         # free-text scan: printed form and capitals, longest first, on word boundaries
         variants: set[str] = set()
         for raw in spellings:
-            if len(normalise_name(raw)) < 3 or raw in quiet:
+            if len(normalise_name(raw)) < 3:
                 continue
             variants.add(raw)
             variants.add(raw.upper())

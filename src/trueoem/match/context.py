@@ -31,11 +31,19 @@ _NEGATIVE_AFTER = re.compile(
 )
 
 
+# a name right after a year.month release number qualifies the release: "Ubuntu 22.04.3 LTS" (long-term
+# support, not the LTS brand). Only that form: "Mini web server 1.0 ZTE corp" names its maker
+_AFTER_VERSION = re.compile(r"(?<![\d.])\d{2}\.(?:0[1-9]|1[0-2])(?:\.\d{1,3})?\s+$")
+
+
 def negated(text: str, start: int, end: int) -> bool:
-    """Is ``text[start:end]`` the object of "compatible with", "for", ... or followed by "-compatible"?"""
+    """Is ``text[start:end]`` the object of "compatible with", "for", ... or followed by "-compatible",
+    or a qualifier after a year.month release number?"""
     if _NEGATIVE_AFTER.match(text, end):
         return True
     before = text[max(0, start - 80) : start]
+    if _AFTER_VERSION.search(before):
+        return True
     for m in reversed(list(_NEGATIVE_PHRASE.finditer(before))):
         between = before[m.end() :]
         if _LIST_BETWEEN.match(between):
