@@ -141,25 +141,22 @@ def test_jsonl_to_a_utf8_file_is_the_same_text_as_to_a_string(ckb: CompiledKB, t
         ("4", "Hanwha Vision", "QNO-8081R"),
     )
     results = [s.one(Asset(i, (Observation("brand", b), Observation("model", m)))) for i, b, m in rows]
+
+    def write_all(out: io.TextIOBase) -> JsonlWriter:
+        out.write("# head\n")  # text written before the writer is made comes first
+        w = JsonlWriter(out)  # type: ignore[arg-type]
+        for r in results[:2]:
+            w.write(r)
+        w.write_text('{"id": "elsewhere"}\n')
+        for r in results[2:]:
+            w.write(r)
+        w.close()
+        return w
+
     buf = io.StringIO()
-    buf.write("# head\n")
-    w = JsonlWriter(buf)
-    for r in results[:2]:
-        w.write(r)
-    w.write_text('{"id": "elsewhere"}\n')
-    for r in results[2:]:
-        w.write(r)
-    w.close()
+    write_all(buf)
     path = tmp_path / "out.jsonl"
     with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write("# head\n")  # text written before the writer is made comes first
-        fw = JsonlWriter(fh)
-        assert fw._raw is not None  # the bytes path is the one under test
-        for r in results[:2]:
-            fw.write(r)
-        fw.write_text('{"id": "elsewhere"}\n')
-        for r in results[2:]:
-            fw.write(r)
-        fw.close()
+        assert write_all(fh)._raw is not None  # the bytes path is the one under test
     assert path.read_text(encoding="utf-8") == buf.getvalue()
     assert any(not line.isascii() for line in buf.getvalue().splitlines())

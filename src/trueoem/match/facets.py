@@ -359,12 +359,16 @@ def _leaves_std(out: _Out, leaves: list[tuple[str, str]]) -> None:
             _std(out, k, v)
 
 
-def _xml_std(out: _Out, text: str) -> None:
-    """An XML document of no known schema: its namespaces, and the standard facets of its leaves."""
-    leaves, nss = xml_fields(text)
-    for ns in nss:
+def _document_std(out: _Out, leaves: list[tuple[str, str]], namespaces: list[str]) -> None:
+    """A document of no known schema: its namespaces, and the standard facets of its leaves."""
+    for ns in namespaces:
         out.add("xml.namespace", ns)
     _leaves_std(out, leaves)
+
+
+def _xml_std(out: _Out, text: str) -> None:
+    """An XML document of no known schema (see :func:`_document_std`)."""
+    _document_std(out, *xml_fields(text))
 
 
 def _document(out: _Out, prefix: str, pairs: list[tuple[str, str]]) -> None:
@@ -519,10 +523,7 @@ def _plain_text(out: _Out, value: str) -> None:
     and the text itself (models, brands, FCC IDs, MACs)."""
     text = value[:MAX_BANNER]
     if "{" in text[:514]:
-        pairs, namespaces = _structured_or_text(text)
-        for ns in namespaces:
-            out.add("xml.namespace", ns)
-        _leaves_std(out, pairs)
+        _document_std(out, *_structured_or_text(text))
     else:
         for k, v in kv_lines(text):
             _std(out, k, v)
