@@ -524,3 +524,14 @@ def test_usb_devices_tagged_pairs() -> None:
     assert "Acme Radio,Incorporated" in f["device.manufacturer"]
     assert "XR-5" in f["model"] and not any("=" in m or m in ("01", "Bus") for m in f["model"])
     assert fields("banner", "result deviceType=XR-5,serial=1")["model"][0] == "XR-5"
+
+
+def test_an_rtsp_describe_answer_keeps_its_sdp_as_a_banner() -> None:
+    raw = (
+        "RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Type: application/sdp\r\nContent-Length: 60\r\n\r\n"
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=Acme Stream Server V1.2\r\nt=0 0\r\n"
+    )
+    f = fields("rtsp", raw)
+    assert "content-type: application/sdp" in f["rtsp.header"]
+    assert any("s=Acme Stream Server V1.2" in b for b in f["banner"])
+    assert "banner" not in fields("rtsp", "RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\n\r\n")  # no body, no banner

@@ -480,6 +480,8 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
         elif lname == "title":
             out.add("http.title", val)
             out.text(val)
+    if body and proto == "rtsp":  # a DESCRIBE answer's SDP (session name, tool, origin): read as a banner
+        out.add("banner", body[:MAX_BANNER])
     if body and proto == "http":
         b = body[:MAX_BODY]
         out.add("http.body", b)
