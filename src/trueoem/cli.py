@@ -111,21 +111,26 @@ def _warn_lines(warn: list[str], shown: int) -> int:
 class _Output:
     """Where results go: a writer by format, counts, the --fail-on trip wire, and warnings."""
 
-    def __init__(self, fmt: Format | None, output: Path | None, fail_on: FailOn | None, warn: list[str]) -> None:
+    def __init__(
+        self, fmt: Format | None, output: Path | None, fail_on: FailOn | None, warn: list[str], live: bool = False
+    ) -> None:
+        """``live``: results are written out as they come (a scan), not gathered in pieces."""
         from trueoem.report.table import Summary
         from trueoem.report.writers import CsvWriter, JsonlWriter, JsonWriter
 
         self.fmt = fmt or (Format.table if (output is None and sys.stdout.isatty()) else Format.jsonl)
         self.output, self.warn, self.shown = output, warn, 0
         self.summary = Summary()
-        self.trip = (
-            set()
+        # a tuple, not a set: membership by identity, where a set would hash an enum member in Python code
+        self.trip: tuple[Verdict, ...] = (
+            ()
             if fail_on is None
-            else {Verdict.COVERED}
+            else (Verdict.COVERED,)
             if fail_on == FailOn.covered
-            else {Verdict.COVERED, Verdict.LIKELY_COVERED}
+            else (Verdict.COVERED, Verdict.LIKELY_COVERED)
         )
         self.tripped = False
+        self.live = live
         try:
             self.out: IO[str] = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         except OSError as exc:
@@ -147,6 +152,8 @@ class _Output:
             self.shown = _warn_lines(self.warn, self.shown)
         if self.writer is not None:
             self.writer.write(r)
+            if self.live:
+                self.writer.flush()
         elif len(self.rows) < 5000:
             self.rows.append(r)
 
@@ -570,7 +577,7 @@ def scan(
     assert store is not None
     from trueoem.jobs import ScanTotals, run_scan
 
-    out = _Output(fmt, output, fail_on, [])
+    out = _Output(fmt, output, fail_on, [], live=True)
     progress = None
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -10,7 +10,7 @@ serial numbers in them), growing back when hits return.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from trueoem.attribute import attribute
@@ -53,6 +53,7 @@ class Screener:
         self._block = ckb.oui.block
         self._block24 = ckb.oui.block24
         self._blocks: dict[str, str] = {}  # a MAC's first 6 hex digits -> its key, where they decide it
+        self._fast_hits = [0]  # hits counted by :meth:`knower`'s functions, not yet in ``_hits``
 
     def _mac_key(self, value: str) -> str:
         h = value.translate(_SEPARATORS)
@@ -99,6 +100,7 @@ class Screener:
         t = memo.pop(key, None)
         if t is None:
             t = attribute(asset.id, asset.observations, self.ckb)
+            self._take_hits()
             self._misses += 1
             if self._misses >= ADAPT_EVERY:
                 self._adapt()
@@ -136,6 +138,36 @@ class Screener:
         if t is not None:
             self._hits += 1
         return t
+
+    def knower(self) -> Callable[[object, str, str, str], Attribution | None]:
+        """:meth:`known` as a function for a catalog's row loop, the usual MAC inlined.
+
+        Same answers (tested): the MAC's key takes :meth:`_mac_key`'s cached path when its 24-bit
+        prefix was seen before, else the method itself. Hits are counted in a cell and added to
+        the adaptive count when the memo next misses (:meth:`one` calls :meth:`_take_hits`).
+        """
+        memo_get, blocks, mac_key = self.memo.get, self._blocks, self._mac_key
+        sep, hexd = _SEPARATORS, _HEX_DIGITS
+        hits = self._fast_hits
+
+        def known(hk: object, kind: str, value: str, source: str) -> Attribution | None:
+            if not kind:
+                t = memo_get((hk, ()))
+            else:
+                if kind == "mac":
+                    h = value.translate(sep)
+                    k = blocks.get(h[:6]) if len(h) == 12 and len(value) <= 40 and not h.strip(hexd) else None
+                    value = mac_key(value) if k is None else k
+                t = memo_get((hk, kind, value, source))
+            if t is not None:
+                hits[0] += 1
+            return t
+
+        return known
+
+    def _take_hits(self) -> None:
+        self._hits += self._fast_hits[0]
+        self._fast_hits[0] = 0
 
     def run(self, assets: Iterable[Asset]) -> Iterator[Result]:
         """Results in input order."""

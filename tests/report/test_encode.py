@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -160,3 +161,29 @@ def test_jsonl_to_a_utf8_file_is_the_same_text_as_to_a_string(ckb: CompiledKB, t
         assert write_all(fh)._raw is not None  # the bytes path is the one under test
     assert path.read_text(encoding="utf-8") == buf.getvalue()
     assert any(not line.isascii() for line in buf.getvalue().splitlines())
+
+
+def test_jsonl_bytes_are_written_in_pieces_and_on_flush(ckb, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the bytes path gathers lines into pieces: a piece boundary anywhere, and flush(), lose nothing
+    from trueoem.model import Asset, Observation
+    from trueoem.report.writers import JsonlWriter
+
+    s = Screener(ckb)
+    results = [s.one(Asset(str(n), (Observation("model", "DS-2CD2143G0-I"),))) for n in range(7)]
+    text = io.StringIO()
+    w = JsonlWriter(text)  # type: ignore[arg-type]
+    for r in results:
+        w.write(r)
+    w.close()
+    for chunk in (1, 700, 1 << 16):
+        monkeypatch.setattr(JsonlWriter, "CHUNK", chunk)
+        path = tmp_path / f"out{chunk}.jsonl"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            w = JsonlWriter(fh)  # type: ignore[arg-type]
+            w.write(results[0])
+            w.flush()  # a scan's result is out as soon as its host is done
+            assert path.read_text(encoding="utf-8") == text.getvalue().splitlines(keepends=True)[0]
+            for r in results[1:]:
+                w.write(r)
+            w.close()
+        assert path.read_text(encoding="utf-8") == text.getvalue()

@@ -11,6 +11,8 @@ from rich.table import Table
 from trueoem.model import Attribution, Verdict
 from trueoem.screen import Result
 
+_COVERED, _NOT_COVERED, _UNKNOWN = Verdict.COVERED, Verdict.NOT_COVERED, Verdict.UNKNOWN
+
 STYLE = {
     Verdict.COVERED: "bold red",
     Verdict.LIKELY_COVERED: "yellow",
@@ -23,20 +25,39 @@ class Summary:
     """Counts by verdict and OEM, kept while results stream past."""
 
     def __init__(self) -> None:
-        self.verdicts: Counter[str] = Counter()
         self.oems: Counter[str] = Counter()
         self.white_label = 0
         self.total = 0
+        self._flagged = self._not_covered = self._unknown = self._covered = 0
 
     def add(self, a: Attribution) -> None:
+        # identity tests, not a dict keyed by verdict: an enum member hashes in Python code, and a
+        # catalog adds a million of them
         self.total += 1
         v = a.verdict
-        self.verdicts[v] += 1  # a StrEnum member is its value as a key: counts read back by "covered"
-        if v is Verdict.COVERED or v is Verdict.LIKELY_COVERED:
+        if v is _NOT_COVERED:
+            self._not_covered += 1
+        elif v is _UNKNOWN:
+            self._unknown += 1
+        else:
+            self._flagged += 1
+            if v is _COVERED:
+                self._covered += 1
             if a.oem_name:
                 self.oems[a.oem_name] += 1
             if a.white_label:
                 self.white_label += 1
+
+    @property
+    def verdicts(self) -> Counter[str]:
+        """Counts by verdict value (verdicts never seen are absent)."""
+        n = {
+            Verdict.COVERED.value: self._covered,
+            Verdict.LIKELY_COVERED.value: self._flagged - self._covered,
+            Verdict.NOT_COVERED.value: self._not_covered,
+            Verdict.UNKNOWN.value: self._unknown,
+        }
+        return Counter({v: k for v, k in n.items() if k})
 
     def as_dict(self) -> dict[str, object]:
         return {

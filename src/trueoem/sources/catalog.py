@@ -411,7 +411,7 @@ class _CellReader:
         if not self.fast:
             return lambda values, rowno: None
         width, cells, cache, own = self.width, self.cells, self.cache, self.own_read
-        lookup = screener.known
+        lookup = screener.knower()
 
         def known(values: list[str], rowno: int) -> Result | None:
             if len(values) < width:
@@ -490,16 +490,11 @@ def _csv_rows(
             raise _no_columns(path, headers)
         rowno = 1
         cells = _CellReader(mapping, path.name, warn)
-        emit: Callable[[list[str], int], Asset | Result]
         if screener is None:
-            emit = cells.asset
+            known = None
+            emit: Callable[[list[str], int], Asset | Result] = cells.asset
         else:
-            known, one, asset = cells.knower(screener), screener.one, cells.asset
-
-            def emit(row: list[str], rowno: int) -> Result:
-                r = known(row, rowno)
-                return r if r is not None else one(asset(row, rowno))
-
+            known, emit = cells.knower(screener), lambda row, rowno: screener.one(cells.asset(row, rowno))
         while True:
             try:
                 row = next(reader)
@@ -515,6 +510,11 @@ def _csv_rows(
                     break
             else:  # an empty row (or one of blanks)
                 continue
+            if known is not None:
+                r = known(row, rowno)
+                if r is not None:
+                    yield r
+                    continue
             yield emit(row, rowno)
 
 
