@@ -535,3 +535,38 @@ def test_an_rtsp_describe_answer_keeps_its_sdp_as_a_banner() -> None:
     assert "content-type: application/sdp" in f["rtsp.header"]
     assert any("s=Acme Stream Server V1.2" in b for b in f["banner"])
     assert "banner" not in fields("rtsp", "RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\n\r\n")  # no body, no banner
+
+
+def test_usb_ids_in_the_forms_tools_print_them() -> None:
+    from trueoem.match.facets import usb_ids_in
+
+    assert usb_ids_in("Bus 001 Device 008: ID abcd:1405 Acme Modem") == ["abcd:1405"]
+    assert usb_ids_in(r"USB\VID_ABCD&PID_1405\5&1a2b") == ["abcd:1405"]
+    assert usb_ids_in("usb 1-1: New USB device found, idVendor=abcd, idProduct=1405, bcdDevice= 1.02") == ["abcd:1405"]
+    assert usb_ids_in('ATTRS{idVendor}=="abcd", ATTRS{idProduct}=="0076", MODE="0666"') == ["abcd:0076"]
+    assert usb_ids_in("  idVendor           0xabcd Acme Ltd.\n  idProduct          0x1506 Modem") == ["abcd:1506"]
+    assert usb_ids_in("P:  Vendor=abcd ProdID=1489 Rev=ff.ff") == ["abcd:1489"]
+    assert usb_ids_in("alias usb:vABCDp1405d0102dc00 option") == ["abcd:1405"]
+    assert usb_ids_in('SUBSYSTEM=="usb", ATTR{idVendor}=="abcd"') == ["abcd:"]
+    assert usb_ids_in("usb_modeswitch: switching abcd_1514 on 001/004") == ["abcd:1514"]
+    # a pair of hex words is a USB id only on a usb_modeswitch line
+    assert usb_ids_in("build beef_1514 at 12:30") == []
+    assert fields("banner", "usb_modeswitch data attached: abcd:1514")["usb.id"] == ["abcd:1514"]
+
+
+def test_a_configuration_path_with_a_colon_splits_at_the_equals_sign() -> None:
+    raw = "table.RemoteDevice.uuid:System_CONFIG_0.DeviceType=XR-5\r\ntable.General.MachineName=Lobby\r\n"
+    f = fields("dahua_cgi", raw)
+    assert "table.RemoteDevice.uuid:System_CONFIG_0.DeviceType=XR-5" in f["dahua.kv"]
+    assert "model" not in f  # a remote device's type is not this device's model
+    from trueoem.match.facets import kv_lines
+
+    assert kv_lines("Model: XR-5 build=2") == [("Model", "XR-5 build=2")]  # a colon then a space: the usual split
+
+
+def test_a_model_string_holding_pairs_and_models_typed_in_mixed_case_in_text() -> None:
+    f = fields("model", '"manufacturer": "Acme", "model": "XR-5", "serialNumber": "X1"  (box says XR-5T)')
+    assert f["device.manufacturer"] == ["Acme"] and "XR-5" in f["model"] and f["serial"] == ["X1"]
+    f = fields("banner", "型号 acme xr10 b860AV1.1-T")
+    assert "B860AV1.1-T" in f["model"] and "b860AV1.1-T" in f["model"]
+    assert "H264" not in fields("banner", "codec h264 stream")["model"]  # short tokens stay as written

@@ -70,13 +70,19 @@ class BrandIndex:
                 for n in [m.name, *m.aliases]:
                     put(n, NameHit("member", e.id, e.name, n, "exact", member=m.name))
         self._fuzzy_keys = [k for k in self.names if len(k) >= 5]
-        # free-text scan: printed form and capitals, longest first, on word boundaries
+        # free-text scan: printed form and capitals, longest first, on word boundaries; the names of
+        # the covered makers and their own brands also in lower case ("型号 zte zxv10 ...", "huawei
+        # e3372 stick"): none of them is a word of its own, as "honor" or "axis" would be
+        lower_ok = {e.id for e in kb.entities.values() if e.covered}
+        lower_ok |= {b.id for b in kb.brands.values() if b.owner in lower_ok and b.type in ("own_brand", "subsidiary")}
         variants: set[str] = set()
         for raw in spellings:
             if len(normalise_name(raw)) < 3:
                 continue
             variants.add(raw)
             variants.add(raw.upper())
+            if self.names[normalise_name(raw)].id in lower_ok and raw.isascii():
+                variants.add(raw.lower())
         alts = sorted((re.escape(v) for v in variants), key=len, reverse=True)
         self._text_re = re.compile(r"(?<![\w\-])(" + "|".join(alts) + r")(?![\w\-])") if alts else None
         self.lookup = lru_cache(maxsize=16384)(self._lookup)

@@ -55,6 +55,23 @@ _DAHUA_JSON_KEYS = frozenset({"updateSerial", "updateSerialCloudUpgrade"})
 # a key starts with a letter (Latin or CJK: Chinese device pages label fields 设备型号, 生产厂家, ...);
 # the separator may be the full-width colon those pages use
 _KV_LINE = re.compile(r"^\s*([A-Za-z\u4e00-\u9fff][\w.\[\]\- ]{0,63}?)\s*[=:\uff1a]\s*(.*?)\s*$")
+# a configuration path whose key holds a colon ("table.RemoteDevice.uuid:System_CONFIG_0.DeviceType=X", as
+# Dahua's configManager prints remote devices): the pair splits at "=", not at the colon
+_PATH_KV_LINE = re.compile(r"^\s*([A-Za-z][\w.\[\]\-]{0,63}:[\w.\[\]\-:]{1,127})=(.*?)\s*$")
+# USB vendor:product ids as tools print them: lsusb "ID 12d1:1506", Windows "VID_12D1&PID_1506", kernel
+# "idVendor=12d1, idProduct=1506", usb-devices "Vendor=12d1 ProdID=1506", udev 'ATTRS{idVendor}=="12d1"',
+# modalias "usb:v12D1p1506", usb_modeswitch "12d1:1506" / "12d1_1506" on a line that names it
+_USB_ID = re.compile(
+    r"\bID\s+([0-9a-f]{4}):([0-9a-f]{4})\b"
+    r"|\bVID_([0-9A-F]{4})&PID_([0-9A-F]{4})"
+    r"|\bidVendor\}?(?:\s*[=:]{1,2}\s*|\s+)\"?(?:0x)?([0-9a-f]{4})\b"
+    r"(?:[^\n]{0,60}?[,;\s]+(?:ATTRS?\{)?idProduct\}?(?:\s*[=:]{1,2}\s*|\s+)\"?(?:0x)?([0-9a-f]{4})\b)?"
+    r"|\bVendor=([0-9a-f]{4})\s+ProdID=([0-9a-f]{4})\b"
+    r"|\busb:v([0-9A-F]{4})p([0-9A-F]{4})",
+    re.I,
+)
+_HAS_LOWER_THEN_DIGIT = re.compile(r"[a-z].*\d|\d.*[a-z]")
+_USB_MODESWITCH = re.compile(r"(?<![\w:])([0-9a-f]{4})[:_]([0-9a-f]{4})(?![\w:])", re.I)
 # version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
 # "('2.800.0000000.15.R', '2021-07-16')"): dotted forms of three parts or more, and V...R... forms
 _VERSION_TOKEN = re.compile(
@@ -127,7 +144,7 @@ def kv_lines(text: str) -> list[tuple[str, str]]:
     """``key=value`` or ``key: value`` lines (Dahua CGI answers, pasted logs)."""
     out = []
     for line in text.splitlines()[:2000]:
-        m = _KV_LINE.match(line)
+        m = _PATH_KV_LINE.match(line) or _KV_LINE.match(line)
         if m and m.group(2):
             key, value = m.group(1).strip(), m.group(2)
             if len(key) <= 2 and _TAGGED_PAIRS.match(value):
@@ -189,6 +206,20 @@ def model_tokens(text: str, skip_negated: bool = False) -> list[str]:
     return out
 
 
+def usb_ids_in(text: str) -> list[str]:
+    """USB ids (``vvvv:pppp``, lower case; ``vvvv:`` when the product is not given) written in text."""
+    t = text[:8192]
+    out = []
+    for m in _USB_ID.finditer(t):
+        g = [x for x in m.groups() if x is not None]
+        out.append((g[0] + ":" + (g[1] if len(g) > 1 else "")).lower())
+    if "modeswitch" in t.lower():
+        for line in t.splitlines():
+            if "modeswitch" in line.lower():
+                out += [f"{v}:{p}".lower() for v, p in _USB_MODESWITCH.findall(line)]
+    return list(dict.fromkeys(out))
+
+
 def normalise_mac(value: str) -> str | None:
     """12, 9, 7 or 6 upper-case hex digits (a MAC, or an OUI prefix given alone), or None."""
     h = _HEX.sub("", value)
@@ -239,6 +270,10 @@ class _Out:
         self.add("text", value[:MAX_VALUE])
         for tok in model_tokens(value, skip_negated=True):
             self.add("model", tok)
+            if len(tok) >= 5 and not tok.isupper() and tok.upper() != tok and _HAS_LOWER_THEN_DIGIT.search(tok):
+                self.add("model", tok.upper())  # typed in lower or mixed case ("zxv10 b860AV1.1-T")
+        for uid in usb_ids_in(value):
+            self.add("usb.id", uid)
         for fid in fcc_ids_in(value):
             self.add("fcc_id", fid)
         for iid in ised_ids_in(value):
@@ -649,6 +684,10 @@ def parse_model(out: _Out, value: str) -> None:
     if " " in v or "," in v or "/" in v and len(v) > 40:
         for tok in model_tokens(v):
             out.add("model", tok)
+    if '":' in v or "':" in v:  # pairs of a dict pasted without its braces ('"manufacturer": "X", "model": "Y"')
+        for k, q, u in _DICT_PAIR.findall(v[:MAX_PARSE]):
+            if (q or u) not in _NOT_A_VALUE:
+                _std(out, k, _clip(q or u))
     for fid in fcc_ids_in(v):
         out.add("fcc_id", fid)
     for iid in ised_ids_in(v):
