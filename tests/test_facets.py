@@ -570,3 +570,28 @@ def test_a_model_string_holding_pairs_and_models_typed_in_mixed_case_in_text() -
     f = fields("banner", "型号 acme xr10 b860AV1.1-T")
     assert "B860AV1.1-T" in f["model"] and "b860AV1.1-T" in f["model"]
     assert "H264" not in fields("banner", "codec h264 stream")["model"]  # short tokens stay as written
+
+
+def test_an_android_user_agent_names_the_device_model() -> None:
+    ua = "User-Agent: Mozilla/5.0 (Linux; Android 8.1.0; ACME XR530 Build/O11019; wv) AppleWebKit/537.36"
+    assert "ACME XR530" in fields("http_headers", ua)["model"]
+    ua = "User-Agent: Mozilla/5.0 (Linux; U; Android 4.4.2; en-us; XR-5 Build/KOT49H) AppleWebKit/534.30"
+    assert "XR-5" in fields("http_headers", ua)["model"]
+    # Chrome's reduced agent says "K", not the model
+    assert "model" not in fields("http_headers", "User-Agent: Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36")
+
+
+def test_a_certificate_printed_on_one_line_and_its_organisations_as_text() -> None:
+    raw = (
+        "Signature Algorithm: sha256WithRSAEncryption Issuer: CN=Acme CA, O=Acme BRAS, C=AT Validity Not Before: "
+        "Sep 12 22:18:27 2022 GMT Not After : Sep 7 22:18:27 2042 GMT Subject: C=cn, O=acme\\, inc, CN=hello"
+    )
+    f = fields("tls_cert", raw)
+    assert f["tls.issuer"] == ["CN=Acme CA,O=Acme BRAS,C=AT"]
+    assert f["tls.subject"] == ["CN=hello,O=acme\\, inc,C=cn"]
+    assert f["text"] == ["Acme BRAS", "acme, inc"]
+
+
+def test_a_dahua_cgi_answer_is_also_kept_as_a_banner() -> None:
+    raw = '"b","Code=AlarmLocal;action=Pulse;index=0;data={",\n"b","}",'
+    assert fields("dahua_cgi", raw)["banner"] == [raw]

@@ -70,6 +70,13 @@ _USB_ID = re.compile(
     r"|\busb:v([0-9A-F]{4})p([0-9A-F]{4})",
     re.I,
 )
+# the device model in an Android User-Agent: "(Linux; Android 8.1.0; XR-5 Build/O11019; wv)", "(Linux; U; Android 4.4;
+# en-us; XR 5 Build/KOT49H)"; Chrome's reduced form says "K" instead of the model, and is read as nothing
+_ANDROID_UA_MODEL = re.compile(
+    r"\(Linux; (?:U; )?Android [\d.]{1,12};(?: [a-z]{2}[-_][A-Za-z]{2};)? ([^;()]{2,60}?)(?: Build/[^;)]*)?[;)]"
+)
+# an organisation (O=) in a certificate name as trueoem.match.certs writes it (RFC 4514, "\," escaped)
+_CERT_ORG = re.compile(r"(?:^|,)O=((?:[^,\\]|\\.){1,128})")
 _HAS_LOWER_THEN_DIGIT = re.compile(r"[a-z].*\d|\d.*[a-z]")
 _USB_MODESWITCH = re.compile(r"(?<![\w:])([0-9a-f]{4})[:_]([0-9a-f]{4})(?![\w:])", re.I)
 # version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
@@ -515,6 +522,12 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
         elif lname == "title":
             out.add("http.title", val)
             out.text(val)
+        elif lname == "user-agent":  # a request a device made: an Android browser names its model
+            m = _ANDROID_UA_MODEL.search(val)
+            if m:
+                out.add("model", m.group(1))
+                for tok in model_tokens(m.group(1)):
+                    out.add("model", tok)
     if body and proto == "rtsp":  # a DESCRIBE answer's SDP (session name, tool, origin): read as a banner
         out.add("banner", body[:MAX_BANNER])
     if body and proto == "http":
@@ -580,6 +593,9 @@ def parse_tls(out: _Out, value: str) -> None:
 
     for field, v in cert_facets(value):
         out.add(field, v)
+        if field in ("tls.subject", "tls.issuer"):
+            for org in _CERT_ORG.findall(v):  # the organisation a device's certificate names: read as text
+                out.text(org.replace("\\,", ","))
 
 
 def parse_isapi(out: _Out, value: str) -> None:
@@ -593,6 +609,7 @@ def parse_isapi(out: _Out, value: str) -> None:
 
 
 def parse_dahua_cgi(out: _Out, value: str) -> None:
+    out.add("banner", value[:MAX_BANNER])  # an answer that is not key=value lines (an event stream) is a banner
     obj = coerce_structure(value)
     pairs = list(flatten(obj)) if obj is not None else kv_lines(value)
     _document(out, "dahua", pairs)
