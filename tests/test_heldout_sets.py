@@ -81,10 +81,11 @@ MEASURED = {
         "catalog": {"precision": 1.000, "recall": 0.978},
         "records": {"precision": 1.000, "recall": 0.958},
     },
-    # written blind in session 7 and run once at its end, untuned (no miss read): the next blind set
+    # written blind in session 7; untuned on arrival: catalog 1.000/0.977, records 1.000/0.854; then a
+    # development set (its misses read, README): records 0.958
     "heldout10": {
         "catalog": {"precision": 1.000, "recall": 0.977},
-        "records": {"precision": 1.000, "recall": 0.854},
+        "records": {"precision": 1.000, "recall": 0.958},
     },
 }
 SETS = sorted(MEASURED)
