@@ -123,3 +123,53 @@ def test_memo_shrinks_while_it_never_hits_and_grows_back(ckb: CompiledKB, monkey
         s.one(same if n % 50 else Asset(str(n), (Observation("model", f"YY-{n}00X"),)))
     assert s.memo_max == 1000
     assert s.one(same).attribution.oem == "hikvision"
+
+
+def test_a_product_seen_with_other_mac_blocks_equals_fresh_attributions(
+    ckb: CompiledKB, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # a product's attribution is reused with another block's MAC evidence swapped in (Screener._with_mac):
+    # every row must still equal its fresh attribution, for blocks of one registrant, of several, of a
+    # registrant the KB does not know, and for products whose verdict is unknown (notes quote weak evidence)
+    table = ckb.oui.table()
+    by_org: dict[str, list[str]] = {}
+    for p, org in sorted(table.items()):
+        if len(p) == 6:
+            by_org.setdefault(org, []).append(p)
+    hik = next(ps for org, ps in sorted(by_org.items()) if "Hikvision" in org and len(ps) >= 3)[:3]
+    dahua = next(ps for org, ps in sorted(by_org.items()) if "Dahua" in org and len(ps) >= 2)[:2]
+    axis = next(ps for org, ps in sorted(by_org.items()) if org.startswith("Axis Communications"))[:2]
+    unknown = [ps[0] for org, ps in sorted(by_org.items()) if "Hikvision" not in org][:: len(by_org) // 6][:6]
+    blocks = hik + dahua + axis + unknown
+    products = [
+        "Hikvision,DS-2CD2143G0-I,4MP dome camera",
+        "Amcrest,IP4M-1041B,4MP PTZ camera",
+        "Acme,X-100,Widget",
+        ",,Widget",
+        "Axis,P3245-V,dome camera",
+    ]
+    rows = ["Line,Manufacturer,Model Number,Description,MAC"]
+    n = 0
+    for p in products:
+        for b in blocks:
+            for tail in ("0A0B0C", "0A0B0D"):
+                n += 1
+                rows.append(f"{n},{p},{b}{tail}")
+    cat = tmp_path / "c.csv"
+    cat.write_text("\n".join(rows) + "\n")
+    import trueoem.screen as screen
+
+    swaps = []
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        t = swap(*args)
+        swaps.append(t is not None)
+        return t
+
+    swap = screen.with_evidence_swapped
+    monkeypatch.setattr(screen, "with_evidence_swapped", counted)
+    s = Screener(ckb)
+    warn: list[str] = []
+    for a in read_catalog(cat, {}, warn):
+        assert s.one(a).attribution.as_dict() == _fresh(ckb, a.id, a.observations), a
+    assert sum(swaps) >= 10 and not all(swaps)  # the reuse path was taken, and refused where it must be

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 
 from trueoem.kb.loader import KnowledgeBase
 from trueoem.match.brands import normalise_name
@@ -212,6 +213,34 @@ def _pick(values: list[str]) -> str | None:
     for v in values:
         counts[v] = counts.get(v, 0) + 1
     return max(counts, key=counts.__getitem__)  # max keeps the first of equals
+
+
+def with_evidence_swapped(a: Attribution, old: Evidence, new: Evidence) -> Attribution | None:
+    """The attribution ``judge`` gives when the one piece of evidence ``old`` is ``new`` instead, or None
+    when that cannot be told without judging again.
+
+    Scoring reads a piece of evidence's rule, field, claim, weight and group, never its matched text,
+    citation or note; so when those agree, only the evidence list changes. Conditions: ``old`` is the
+    only evidence of its field (its place in the sorted list then depends on nothing else), and the
+    notes of an unknown verdict, which quote weak evidence's notes, would not change.
+    """
+    if (old.rule, old.field, old.claim, old.weight, old.group, old.observation_source) != (
+        new.rule,
+        new.field,
+        new.claim,
+        new.weight,
+        new.group,
+        new.observation_source,
+    ):
+        return None
+    if a.verdict is Verdict.UNKNOWN and old.note != new.note:
+        return None
+    at = [i for i, e in enumerate(a.evidence) if e.field == old.field]
+    if len(at) != 1 or a.evidence[at[0]] != old:
+        return None
+    ev = list(a.evidence)
+    ev[at[0]] = new
+    return replace(a, evidence=tuple(ev))
 
 
 def attribute(asset_id: str, observations: Iterable[Observation], ckb: CompiledKB) -> Attribution:

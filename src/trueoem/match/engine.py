@@ -499,6 +499,14 @@ class CompiledKB:
             return ops
         return tuple([(op, _resourced(x, f.source) if op == _EV else x) for op, x in ops])
 
+    def plain_evidence(self, f: Facet) -> tuple[Evidence, ...] | None:
+        """The evidence ``f`` adds when that is all it does in :meth:`findings` (no brand, category,
+        model or platform effect: such a facet's part of an attribution is its evidence alone), else None."""
+        ops = self._ops_of(f)
+        if any(op != _EV for op, _ in ops):
+            return None
+        return tuple([x for _, x in ops])  # type: ignore[misc]
+
     # -- the whole asset ------------------------------------------------------------------------
 
     def findings(self, facets: Iterable[Facet]) -> Findings:

@@ -523,10 +523,10 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
             out.add("http.title", val)
             out.text(val)
         elif lname == "user-agent":  # a request a device made: an Android browser names its model
-            m = _ANDROID_UA_MODEL.search(val)
-            if m:
-                out.add("model", m.group(1))
-                for tok in model_tokens(m.group(1)):
+            ua = _ANDROID_UA_MODEL.search(val)
+            if ua:
+                out.add("model", ua.group(1))
+                for tok in model_tokens(ua.group(1)):
                     out.add("model", tok)
     if body and proto == "rtsp":  # a DESCRIBE answer's SDP (session name, tool, origin): read as a banner
         out.add("banner", body[:MAX_BANNER])
