@@ -595,3 +595,13 @@ def test_a_certificate_printed_on_one_line_and_its_organisations_as_text() -> No
 def test_a_dahua_cgi_answer_is_also_kept_as_a_banner() -> None:
     raw = '"b","Code=AlarmLocal;action=Pulse;index=0;data={",\n"b","}",'
     assert fields("dahua_cgi", raw)["banner"] == [raw]
+
+
+def test_firmware_names_joined_by_underscores_and_android_fingerprints() -> None:
+    f = fields("firmware", "BD_XR91D_EURO_V1.0.0B04")
+    assert f["text"] == ["BD XR91D EURO V1.0.0B04"] and f["model"] == ["XR91D"]  # the version is no model
+    fp = "acme/XR-5-EEA/XR5:15/AQ3A.240812.002/20241101:user/release-keys"
+    for kind, raw in (("firmware", fp), ("banner", "ro.build.fingerprint=" + fp)):
+        f = fields(kind, raw)
+        assert f["device.manufacturer"] == ["acme"] and "XR5" in f["model"]
+    assert "device.manufacturer" not in fields("banner", "GET /api/v1/items:list/x")  # no fingerprint, no brand

@@ -77,6 +77,10 @@ _ANDROID_UA_MODEL = re.compile(
 )
 # an organisation (O=) in a certificate name as trueoem.match.certs writes it (RFC 4514, "\," escaped)
 _CERT_ORG = re.compile(r"(?:^|,)O=((?:[^,\\]|\\.){1,128})")
+_ANDROID_FINGERPRINT = re.compile(
+    r"(?<![\w/.-])([A-Za-z][\w-]{1,30})/([\w.-]{1,60})/([\w.-]{1,60}):\d[\w.]{0,12}/[\w.-]{1,40}/[\w.-]{1,60}"
+    r":(?:user|userdebug|eng)/"
+)
 _HAS_LOWER_THEN_DIGIT = re.compile(r"[a-z].*\d|\d.*[a-z]")
 _USB_MODESWITCH = re.compile(r"(?<![\w:])([0-9a-f]{4})[:_]([0-9a-f]{4})(?![\w:])", re.I)
 # version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
@@ -281,6 +285,7 @@ class _Out:
                 self.add("model", tok.upper())  # typed in lower or mixed case ("zxv10 b860AV1.1-T")
         for uid in usb_ids_in(value):
             self.add("usb.id", uid)
+        _android_fingerprint(self, value)
         for fid in fcc_ids_in(value):
             self.add("fcc_id", fid)
         for iid in ised_ids_in(value):
@@ -738,8 +743,28 @@ def parse_fcc(out: _Out, value: str) -> None:
             out.add("fcc_id", fid)
 
 
+def _android_fingerprint(out: _Out, value: str) -> None:
+    """An Android build fingerprint (``ro.build.fingerprint``: brand/product/device:release/id/incremental:type/tags)
+    names the device's brand and its device code."""
+    if "/" not in value or ":" not in value:
+        return
+    m = _ANDROID_FINGERPRINT.search(value[:8192])
+    if m:
+        out.add("device.manufacturer", m.group(1))
+        out.add("model", m.group(3))
+
+
 def parse_firmware(out: _Out, value: str) -> None:
     out.add("firmware", value)
+    _android_fingerprint(out, value)
+    if "_" in value and not any(c in value for c in " ,'\"()\n\t") and len(value) <= 128:
+        # a firmware file or build name joined by underscores ("BD_XR500_EURO_V1.0.0B04", "OS10.0.15_XR789J_GB",
+        # "ACME_XR-5_V1.2"): its parts are words, so the device and its maker named there are read as text
+        words = value.replace("_", " ")
+        out.add("text", words)
+        for tok in model_tokens(words):
+            if not _VERSION_LIKE.match(tok):
+                out.add("model", tok)
     if any(c in value for c in " ,'\"()\n\t"):  # a labelled or quoted string: its version numbers too
         text = value[:MAX_BANNER]
         label = _FIRMWARE_LABEL.match(text)
