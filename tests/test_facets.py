@@ -605,3 +605,38 @@ def test_firmware_names_joined_by_underscores_and_android_fingerprints() -> None
         f = fields(kind, raw)
         assert f["device.manufacturer"] == ["acme"] and "XR5" in f["model"]
     assert "device.manufacturer" not in fields("banner", "GET /api/v1/items:list/x")  # no fingerprint, no brand
+
+
+def test_nmap_script_output_and_hub_discovery_records_are_read() -> None:
+    from trueoem.match.facets import kv_lines
+
+    nmap = (
+        "1900/udp open  upnp\n| upnp-info: \n| 127.0.0.1\n|     Server: Linux UPnP/1.0 Acme-IGD\n"
+        "|_    Location: http://127.0.0.1:5000/desc.xml"
+    )
+    f = fields("ssdp_description", nmap)
+    assert f["ssdp.server"] == ["Linux UPnP/1.0 Acme-IGD"]
+    assert ("Server", "Linux UPnP/1.0 Acme-IGD") in kv_lines(fields("banner", nmap)["banner"][0])  # any kind
+    hub = (
+        '{"ssdp_server": "Linux UPnP/1.0 Acme-IGD", "ssdp_location": "http://127.0.0.1:5000/d.xml", '
+        '"manufacturer": "Acme"}'
+    )
+    f = fields("ssdp_description", hub)
+    assert f["ssdp.server"] == ["Linux UPnP/1.0 Acme-IGD"] and "location=http://127.0.0.1:5000/d.xml" in f["upnp.kv"]
+    assert fields("banner", "| a | b |\nnot nmap")["banner"] == ["| a | b |\nnot nmap"]  # one table line stays
+
+
+def test_discovery_replies_in_other_shapes() -> None:
+    # WS-Discovery scopes printed without their key, one per line or as a list
+    f = fields("ws_discovery", "['onvif://www.onvif.org/hardware/XR-5', 'onvif://www.onvif.org/name/Acme']")
+    assert "onvif://www.onvif.org/hardware/XR-5" in f["ws.scope"] and "XR-5" in f["model"]
+    f = fields("ws_discovery", "onvif://www.onvif.org/type/video_encoder\nonvif://www.onvif.org/hardware/XR-5\n")
+    assert "XR-5" in f["model"]
+    # a DHIP reply cut short, and one printed as a Ruby hash
+    cut = (
+        '{\n  "mac" : "aa:bb",\n  "method" : "client.notifyDevInfo",\n  "params" : {\n'
+        '    "deviceInfo" : {\n      "DeviceType" : "XR-5",\n      "SerialNo" : "AB'
+    )
+    assert "method=client.notifyDevInfo" in fields("dhip", cut)["dhip.kv"]
+    ruby = '{"DeviceType"=>"XR-5", "Vendor"=>"Acme", "SerialNo"=>"X1"}'
+    assert "Vendor=Acme" in fields("dhip", ruby)["dhip.kv"]

@@ -81,6 +81,7 @@ _ANDROID_FINGERPRINT = re.compile(
     r"(?<![\w/.-])([A-Za-z][\w-]{1,30})/([\w.-]{1,60})/([\w.-]{1,60}):\d[\w.]{0,12}/[\w.-]{1,40}/[\w.-]{1,60}"
     r":(?:user|userdebug|eng)/"
 )
+_ONVIF_SCOPE = re.compile(r"onvif://www\.onvif\.org/[^\s'\",\]\[<>]{1,200}", re.I)
 _HAS_LOWER_THEN_DIGIT = re.compile(r"[a-z].*\d|\d.*[a-z]")
 _USB_MODESWITCH = re.compile(r"(?<![\w:])([0-9a-f]{4})[:_]([0-9a-f]{4})(?![\w:])", re.I)
 # version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
@@ -427,7 +428,7 @@ def _document(out: _Out, prefix: str, pairs: list[tuple[str, str]]) -> None:
 # a "key": "value" pair of a dict in a log; or 'key': value, as an object's repr prints it unquoted
 # (possessive: a long value that ends in neither "," nor "}" fails at once, without backtracking)
 _DICT_PAIR = re.compile(
-    r"""['"]([@#\w.:\-]{1,64})['"]\s*:\s*(?:['"]([^'"\\]{0,512})['"]|([^'"{}\[\]\n,]{1,512}+)(?=[,}]|$))"""
+    r"""['"]([@#\w.:\-]{1,64})['"]\s*(?::|=>)\s*(?:['"]([^'"\\]{0,512})['"]|([^'"{}\[\]\n,]{1,512}+)(?=[,}]|$))"""
 )
 _NOT_A_VALUE = frozenset({"None", "null", "True", "False", "true", "false"})
 _LOG_PREFIX = re.compile(r"[^\n{]{1,512}?[ \t](?=\{)")  # "GET http://host/ISAPI/... " before a dict
@@ -446,7 +447,7 @@ def _structured_or_text(value: str) -> tuple[list[tuple[str, str]], list[str]]:
         start = m.end()
         obj = coerce_structure(value[start:])
     flat: list[tuple[str, str]] | None = list(flatten(obj)) if obj is not None else None
-    if flat is None and value[start : start + 1] == "{" and value[start + 1 : start + 2] in ("'", '"'):
+    if flat is None and value[start : start + 1] == "{" and value[start + 1 : start + 80].lstrip()[:1] in ("'", '"'):
         # a dict cut short (log lines are cut at a length): its complete "key": "value" pairs
         flat = [
             (k, _clip(q or u))
@@ -639,9 +640,12 @@ def parse_dhip(out: _Out, value: str) -> None:
         t = t[i:]
     t = t.rstrip("\x00\n\r ")
     obj = coerce_structure(t)
-    if obj is None and t.count("{") > t.count("}"):
-        obj = None
-    pairs = list(flatten(obj)) if obj is not None else kv_lines(value)
+    if obj is not None:
+        pairs = list(flatten(obj))
+    elif t[:1] == "{":  # cut short, or a Ruby/Python hash print: the complete pairs it holds
+        pairs, _ = _structured_or_text(t)
+    else:
+        pairs = kv_lines(value)
     _document(out, "dhip", pairs)
 
 
@@ -658,6 +662,8 @@ def parse_upnp(out: _Out, value: str) -> None:
             parse_upnp(out, body)
         return
     pairs, _ = _structured_or_text(value)
+    # a discovery record of a home-automation hub names the SSDP headers "ssdp_server", "ssdp_location", ...
+    pairs = [(k[5:] if k[:5].lower() == "ssdp_" and len(k) > 5 else k, v) for k, v in pairs]
     for k, v in pairs:
         if k.lower() == "server":
             out.add("ssdp.server", v)
@@ -666,6 +672,11 @@ def parse_upnp(out: _Out, value: str) -> None:
 
 def parse_ws_discovery(out: _Out, value: str) -> None:
     pairs, nss = _structured_or_text(value)
+    if not any(k.lower() == "scopes" for k, _ in pairs):
+        # scopes printed without their key (one per line, a list): every onvif:// URI in the text
+        found = _ONVIF_SCOPE.findall(value[:MAX_PARSE])
+        if found:
+            pairs = [*pairs, ("Scopes", " ".join(found[:100]))]
     for k, v in pairs:
         lk = k.lower()
         if lk == "scopes":
@@ -866,6 +877,18 @@ def facets_tuple(obs: Observation) -> tuple[Facet, ...]:
     return tuple(facets_of(obs))
 
 
+# a line of an Nmap script's output ("| upnp-info: ", "|     Server: X", "|_    Location: Y")
+_NMAP_SCRIPT_LINE = re.compile(r"^\|_? ?", re.M)
+
+
+def _nmap_unwrapped(value: str) -> str:
+    """Nmap script output without its ``|`` / ``|_`` margin, so its lines read as the answer they quote
+    (two or more such lines: one leading ``|`` may be a table or a pipe)."""
+    if len(re.findall(r"^\|[_ ]", value[:8192], re.M)) < 2:
+        return value
+    return _NMAP_SCRIPT_LINE.sub("", value)
+
+
 def facets_of(obs: Observation) -> list[Facet]:
     """All facets of one observation. Never raises on bad input: yields what it can read."""
     parser = PARSERS.get(obs.kind)
@@ -875,6 +898,8 @@ def facets_of(obs: Observation) -> list[Facet]:
     value = obs.value[:MAX_PARSE] if len(obs.value) > MAX_PARSE else obs.value
     if value[:1] == "\ufeff":  # a byte-order mark before "<?xml" or "{" (a body saved by a Windows tool)
         value = value[1:]
+    if "\n|" in value[:4096] or value[:1] == "|":
+        value = _nmap_unwrapped(value)
     try:
         parser(out, value)
     except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError, AttributeError):
