@@ -160,23 +160,16 @@ class Screener:
             return (hk, ())
         return (hk, kind, self._mac_key(value) if kind == "mac" else value, source)
 
-    def known(self, hk: object, kind: str, value: str, source: str) -> Attribution | None:
-        """The memoised attribution of such an asset (see :meth:`_key1`), or None: nothing is computed.
-
-        A hit here does not refresh the entry's recency (a dict lookup only, for speed): an entry
-        hit only this way is evicted in turn and, if still needed, attributed once more.
-        """
-        t = self.memo.get(self._key1(hk, kind, value, source))
-        if t is not None:
-            self._hits += 1
-        return t
-
     def knower(self) -> Callable[[object, str, str, str], Attribution | None]:
-        """:meth:`known` as a function for a catalog's row loop, the usual MAC inlined.
+        """A function for a catalog's row loop: the memoised attribution of an asset with a reader's
+        head key and at most one observation after the head (see :meth:`_key1`), or None; nothing
+        is computed.
 
-        Same answers (tested): the MAC's key takes :meth:`_mac_key`'s cached path when its 24-bit
-        prefix was seen before, else the method itself. Hits are counted in a cell and added to
-        the adaptive count when the memo next misses (:meth:`one` calls :meth:`_take_hits`).
+        Same answers as :meth:`one` (tested): the MAC's key takes :meth:`_mac_key`'s cached path when
+        its 24-bit prefix was seen before, else the method itself. A hit does not refresh the entry's
+        recency (a dict lookup only, for speed): an entry hit only this way is evicted in turn and, if
+        still needed, attributed once more. Hits are counted in a cell and added to the adaptive count
+        when the memo next misses (:meth:`one` calls :meth:`_take_hits`).
         """
         memo_get, blocks, mac_key = self.memo.get, self._blocks, self._mac_key
         sep, hexd = _SEPARATORS, _HEX_DIGITS
