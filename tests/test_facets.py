@@ -640,3 +640,16 @@ def test_discovery_replies_in_other_shapes() -> None:
     assert "method=client.notifyDevInfo" in fields("dhip", cut)["dhip.kv"]
     ruby = '{"DeviceType"=>"XR-5", "Vendor"=>"Acme", "SerialNo"=>"X1"}'
     assert "Vendor=Acme" in fields("dhip", ruby)["dhip.kv"]
+
+
+def test_a_model_phrase_is_text_too_and_realms_in_client_logs() -> None:
+    assert fields("model", "Acme XR-5 doorbell")["text"] == ["Acme XR-5 doorbell"]
+    assert "text" not in fields("model", "XR-5")
+    log = 'D/RtspClient: RTSP/1.0 401 Unauthorized\n    CSeq: 1\n    WWW-Authenticate: Digest realm="Acme(C1214)"'
+    assert fields("banner", log)["rtsp.realm"] == ["Acme(C1214)"]
+    assert "http.realm" not in fields("banner", 'notes: the realm="x" of a story')  # no header, no realm
+
+
+def test_a_user_agent_is_read_as_text() -> None:
+    f = fields("http_headers", "GET / HTTP/1.1\r\nUser-Agent: ACME XR-5(Android/5.1.1)\r\n\r\n")
+    assert "ACME XR-5(Android/5.1.1)" in f["text"] and "XR-5" in f["model"]

@@ -528,7 +528,11 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
         elif lname == "title":
             out.add("http.title", val)
             out.text(val)
-        elif lname == "user-agent":  # a request a device made: an Android browser names its model
+        elif lname == "user-agent":  # a request a device made: its agent names the device, an Android one its model
+            out.add("text", val)  # its product/version tokens ("AppleWebKit/537.36") are no models
+            for tok in model_tokens(val):
+                if "/" not in tok:
+                    out.add("model", tok)
             ua = _ANDROID_UA_MODEL.search(val)
             if ua:
                 out.add("model", ua.group(1))
@@ -712,6 +716,8 @@ def parse_brand(out: _Out, value: str) -> None:
 def parse_model(out: _Out, value: str) -> None:
     v = value.strip()
     out.add("model", v)
+    if " " in v:  # a phrase ("Acme XR-5 doorbell"): the maker it names is read too
+        out.add("text", v[:MAX_VALUE])
     if _TYPED_LOWER.fullmatch(v):  # "pd785", "ds-2cd2143g0-i": model numbers typed in lower case
         out.add("model", v.upper())
     if " " in v or "," in v or "/" in v and len(v) > 40:
@@ -827,6 +833,19 @@ def parse_banner(out: _Out, value: str) -> None:
             _plain_text(out, value)
     else:
         _plain_text(out, value)
+        if "realm" in value[:MAX_BANNER].lower():
+            _logged_realms(out, value[:MAX_BANNER])
+
+
+def _logged_realms(out: _Out, text: str) -> None:
+    """The realms of HTTP/RTSP exchanges a client logged (a debug log quoting a 401 answer's
+    WWW-Authenticate, or the Authorization header that repeats its realm)."""
+    proto = "rtsp" if "RTSP/" in text or "rtsp://" in text else "http"
+    for line in text.splitlines():
+        low = line.lower()
+        if "www-authenticate" in low or "authorization:" in low:
+            for m in _REALM.finditer(line):
+                out.add(f"{proto}.realm", m.group(1) if m.group(1) is not None else m.group(2))
 
 
 PARSERS: dict[str, Callable[[_Out, str], None]] = {
