@@ -653,3 +653,9 @@ def test_a_model_phrase_is_text_too_and_realms_in_client_logs() -> None:
 def test_a_user_agent_is_read_as_text() -> None:
     f = fields("http_headers", "GET / HTTP/1.1\r\nUser-Agent: ACME XR-5(Android/5.1.1)\r\n\r\n")
     assert "ACME XR-5(Android/5.1.1)" in f["text"] and "XR-5" in f["model"]
+
+
+def test_a_labelled_serial_in_free_text() -> None:
+    assert fields("banner", "cam: got serial=XR0123456789AB from device")["serial"] == ["XR0123456789AB"]
+    assert fields("banner", 'log {"serialNumber": "XR0123456789AB"')["serial"] == ["XR0123456789AB"]
+    assert "serial" not in fields("banner", "the sn is great; Serial No. 12")

@@ -547,6 +547,15 @@ class CompiledKB:
             if maybe is None:
                 continue
             via = "label" if f.field == "brand" else ("device" if f.field == "device.manufacturer" else "text")
+            if (
+                via == "text"
+                and not labelled
+                and f.kind == "description"
+                and f.value.lstrip().startswith(maybe.matched)
+            ):
+                # no brand column, and the description opens with the brand ("EmpireTech IPC-T54IR-ZE 4MP
+                # turret"): that is the label, as catalogs without a brand column write it
+                via = "label"
             if via == "text" and labelled and not _same_family(maybe, fx.label_hit, self.kb):
                 # the brand column names the item; another company named in its text is weaker still
                 # (it may be what the item fits or replaces, though "compatible with" was caught above)

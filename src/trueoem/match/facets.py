@@ -82,6 +82,10 @@ _ANDROID_FINGERPRINT = re.compile(
     r":(?:user|userdebug|eng)/"
 )
 _ONVIF_SCOPE = re.compile(r"onvif://www\.onvif\.org/[^\s'\",\]\[<>]{1,200}", re.I)
+_SERIAL_IN_TEXT = re.compile(
+    r"""\b(?:serial[ _-]?(?:number|no)?|sn)["']?\s*[=:]\s*["']?([A-Za-z0-9][A-Za-z0-9-]{5,39})\b""",
+    re.I,
+)
 _HAS_LOWER_THEN_DIGIT = re.compile(r"[a-z].*\d|\d.*[a-z]")
 _USB_MODESWITCH = re.compile(r"(?<![\w:])([0-9a-f]{4})[:_]([0-9a-f]{4})(?![\w:])", re.I)
 # version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
@@ -286,6 +290,8 @@ class _Out:
                 self.add("model", tok.upper())  # typed in lower or mixed case ("zxv10 b860AV1.1-T")
         for uid in usb_ids_in(value):
             self.add("usb.id", uid)
+        for sm in _SERIAL_IN_TEXT.finditer(value[:8192]):  # a labelled serial in a log line or pasted JSON
+            self.add("serial", sm.group(1))
         _android_fingerprint(self, value)
         for fid in fcc_ids_in(value):
             self.add("fcc_id", fid)
