@@ -659,3 +659,15 @@ def test_a_labelled_serial_in_free_text() -> None:
     assert fields("banner", "cam: got serial=XR0123456789AB from device")["serial"] == ["XR0123456789AB"]
     assert fields("banner", 'log {"serialNumber": "XR0123456789AB"')["serial"] == ["XR0123456789AB"]
     assert "serial" not in fields("banner", "the sn is great; Serial No. 12")
+
+
+def test_a_slug_joining_a_name_and_a_model() -> None:
+    f = fields("model", "acme-xrc-bf2241-b3f4-dw-s2")
+    assert f["text"] == ["acme xrc-bf2241-b3f4-dw-s2"] and "XRC-BF2241-B3F4-DW-S2" in f["model"]
+    assert "text" not in fields("model", "XVR-5108HS") and "text" not in fields("model", "PoE-Switch")
+
+
+def test_an_xml_answer_quoted_after_a_log_prefix() -> None:
+    raw = '2024-01-01 DEBUG Response output: <DeviceInfo xmlns="urn:acme:x"><model>XR-5</model></DeviceInfo>'
+    f = fields("banner", raw)
+    assert "urn:acme:x" in f["xml.namespace"] and "XR-5" in f["model"]

@@ -86,6 +86,9 @@ _SERIAL_IN_TEXT = re.compile(
     r"""\b(?:serial[ _-]?(?:number|no)?|sn)["']?\s*[=:]\s*["']?([A-Za-z0-9][A-Za-z0-9-]{5,39})\b""",
     re.I,
 )
+# a slug that joins a name and a model ("acme-xr5-b2-s2", "Acme_XR-5"): letters only before the first
+# separator, a digit after it
+_NAME_SLUG = re.compile(r"([A-Za-z]{4,20})[-_]((?=[^\s]*\d)[^\s]{2,80})")
 _HAS_LOWER_THEN_DIGIT = re.compile(r"[a-z].*\d|\d.*[a-z]")
 _USB_MODESWITCH = re.compile(r"(?<![\w:])([0-9a-f]{4})[:_]([0-9a-f]{4})(?![\w:])", re.I)
 # version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
@@ -593,6 +596,9 @@ def _plain_text(out: _Out, value: str) -> None:
     else:
         for k, v in kv_lines(text):
             _std(out, k, v)
+        i = text.find("<")
+        if i > 0 and "xmlns" in text[i : i + 4096]:  # an XML answer a log line quotes after its prefix
+            _xml_std(out, text[i:])
     out.text(text)
 
 
@@ -724,6 +730,8 @@ def parse_model(out: _Out, value: str) -> None:
     out.add("model", v)
     if " " in v:  # a phrase ("Acme XR-5 doorbell"): the maker it names is read too
         out.add("text", v[:MAX_VALUE])
+    elif (slug := _NAME_SLUG.match(v)) is not None:  # "acme-xr5-b2-s2": a name, then the model
+        out.text(f"{slug.group(1)} {slug.group(2)}")
     if _TYPED_LOWER.fullmatch(v):  # "pd785", "ds-2cd2143g0-i": model numbers typed in lower case
         out.add("model", v.upper())
     if " " in v or "," in v or "/" in v and len(v) > 40:
