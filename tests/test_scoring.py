@@ -209,6 +209,30 @@ def test_a_rule_matching_free_text_about_another_product_is_no_evidence(ckb: Com
     assert verdict("Hytera Communications Corporation Limited PD785 portable radio") == "covered"
 
 
+def test_accessories_for_a_covered_product_in_other_languages_and_qualified_brands(ckb: CompiledKB) -> None:
+    """ "for" and "compatible" in the languages catalogs come in; a brand column that qualifies a name."""
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    def verdict(*obs: tuple[str, str]) -> str:
+        return attribute("t", [Observation(k, v, "t") for k, v in obs], ckb).verdict.value
+
+    for text in (
+        "Чехол для Huawei P50",
+        "Batería para Hytera PD785",
+        "Akku für Hytera PD785",
+        "Étui pour Huawei P30",
+        "Badge RFID compatible Hikvision",
+        "适用于海康威视 DS-2CD2143G0-I 支架",
+    ):
+        assert verdict(("description", text)) == "unknown", text
+    assert verdict(("brand", "Hikvision compatible"), ("description", "wall bracket")) == "unknown"
+    assert verdict(("brand", "Dahua-style"), ("description", "junction box")) == "unknown"
+    # the maker's own product, described in those languages, still counts
+    assert verdict(("description", "Hikvision DS-2CD2143G0-I para exterior")) == "covered"
+    assert verdict(("brand", "Hikvision"), ("description", "Кронштейн для камеры")) == "covered"
+
+
 def test_a_covered_companys_platform_or_sdk_named_in_a_response_is_not_its_maker(ckb: CompiledKB) -> None:
     """Banners and plain-text pages are read as free text; a company's OS, SDK or IoT cloud that other
     makers' devices use names a platform, not the device's maker (the device's own name still counts)."""

@@ -46,6 +46,10 @@ class NameHit:
     member: str = ""  # member (subsidiary) name, for kind == "member"
 
 
+# words after a name that make a label about another maker's product, not that maker's
+_QUALIFIED = re.compile(r"\b(?:compatible|compliant|style|type|replacement|alternative|for)\b")
+
+
 class BrandIndex:
     """All KB names, ready for lookup."""
 
@@ -97,6 +101,8 @@ class BrandIndex:
             return NameHit(hit.kind, hit.id, hit.name, text, "exact", 100.0, hit.member)
         # a longer label that starts with a known name ("Hikvision USA Inc.", "Dahua Technology Co")
         words = key.split()
+        if _QUALIFIED.search(key):  # "Hikvision compatible", "Dahua-style": another maker's label
+            return None
         for n in range(len(words) - 1, 0, -1):
             hit = self.names.get(" ".join(words[:n]))
             if hit and len(" ".join(words[:n])) >= 3:

@@ -13,7 +13,11 @@ _NEGATIVE_PHRASE = re.compile(
     r"(?:compatible\s+with|works\s+with|for\s+use\s+with|replacement\s+for|replaces|alternative\s+to|"
     r"instead\s+of|not\s+(?:a\s+)?|non[-\s]|unlike|competitors?|vs\.?|versus|adapter\s+for|mount\s+for|"
     r"bracket\s+for|fits|for|with|e\.\s?g\.?|such\s+as|including|like|supports?|reads|e\.g|"
-    r"plugins?|drivers?)(?=[\s,:]|$)",
+    r"plugins?|drivers?|compatible|"
+    # the same in the languages catalogs come in: for / compatible with / replacement for
+    r"para|compatible\s+con|compat[ií]vel\s+com|pour|compatible\s+avec|f[üu]r|kompatibel\s+mit|passend\s+f[üu]r|"
+    r"ersatz\s+f[üu]r|voor|geschikt\s+voor|compatibile\s+con|для|под|совместим\w*\s+с|замена)(?=[\s,:]|$)"
+    r"|适用于|用于|兼容|适配|配套",
     re.I,
 )
 # a phrase reaches a mention a few words later in the same clause ("for Hikvision DS-2CD cameras and EZVIZ")
