@@ -13,7 +13,8 @@ _NEGATIVE_PHRASE = re.compile(
     r"(?:compatible\s+with|works\s+with|for\s+use\s+with|replacement\s+for|replaces|alternative\s+to|"
     r"instead\s+of|not\s+(?:a\s+)?|non[-\s]|unlike|competitors?|vs\.?|versus|adapter\s+for|mount\s+for|"
     r"bracket\s+for|fits|for|with|e\.\s?g\.?|such\s+as|including|like|supports?|reads|e\.g|"
-    r"plugins?|drivers?|compatible|"
+    r"plugins?|drivers?|compatible|related\s+products?|similar\s+(?:products?|items?)|see\s+also|"
+    r"(?:does|do|did|can|will)(?:\s+not|n't)\s+(?:speak|use|support|run|talk)(?:\s+(?:the|a|any))?|"
     # the same in the languages catalogs come in: for / compatible with / replacement for
     r"para|compatible\s+con|compat[ií]vel\s+com|pour|compatible\s+avec|f[üu]r|kompatibel\s+mit|passend\s+f[üu]r|"
     r"ersatz\s+f[üu]r|voor|geschikt\s+voor|compatibile\s+con|для|под|совместим\w*\s+с|замена)(?=[\s,:]|$)"
@@ -25,7 +26,7 @@ _SAME_CLAUSE = re.compile(r"^[^.;|()\[\],:]*$")
 # what may stand between such a phrase and the mention: other names in a list ("Hikvision, Dahua and")
 # list items look like names: capitalised words ("Hikvision, Dahua and"), not "8 cameras,"
 _NAME = r"(?:(?i:all|most|the)\s+)?[A-Z][\w.\-]*(?:\s+[A-Z0-9][\w.\-]*)?"
-_LIST_BETWEEN = re.compile(rf"^(?:\s*{_NAME}\s*(?:,|/|&|\+|\b(?i:and|or)\b))*\s*(?:{_NAME}\s*)?$")
+_LIST_BETWEEN = re.compile(rf"^:?(?:\s*{_NAME}\s*(?:,|/|&|\+|\b(?i:and|or)\b))*\s*(?:{_NAME}\s*)?$")
 # "... -compatible", "... style"; or a software platform or SDK of that company that other makers' devices
 # run or use ("Huawei LiteOS", "Huawei Cloud IoT SDK", "HarmonyOS"): then the name is not the item's maker
 _NEGATIVE_AFTER = re.compile(
