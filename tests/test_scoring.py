@@ -236,6 +236,21 @@ def test_accessories_for_a_covered_product_in_other_languages_and_qualified_bran
     assert verdict(("brand", "Hikvision"), ("description", "Кронштейн для камеры")) == "covered"
 
 
+def test_chinese_names_in_text_without_spaces(ckb: CompiledKB) -> None:
+    """Chinese text has no spaces between words: a covered maker's Chinese name is found inside it, two
+    characters long ones included; 荣耀 (Honor, Huawei's only until 2020) is not read so."""
+    from trueoem.attribute import attribute
+    from trueoem.model import Observation
+
+    def oem(kind: str, text: str) -> str | None:
+        return attribute("t", [Observation(kind, text, "t")], ckb).oem
+
+    assert oem("model", "华为路由XR3") == "huawei"
+    assert oem("banner", "型号: 大华XR-5") == "dahua"
+    assert oem("description", "海康威视摄像头") == "hikvision"
+    assert oem("banner", "荣耀手机 XR-5") is None
+
+
 def test_a_covered_companys_platform_or_sdk_named_in_a_response_is_not_its_maker(ckb: CompiledKB) -> None:
     """Banners and plain-text pages are read as free text; a company's OS, SDK or IoT cloud that other
     makers' devices use names a platform, not the device's maker (the device's own name still counts)."""

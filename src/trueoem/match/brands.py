@@ -46,6 +46,7 @@ class NameHit:
     member: str = ""  # member (subsidiary) name, for kind == "member"
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 # words after a name that make a label about another maker's product, not that maker's
 _QUALIFIED = re.compile(r"\b(?:compatible|compliant|style|type|replacement|alternative|for)\b")
 
@@ -81,14 +82,25 @@ class BrandIndex:
         lower_ok |= {b.id for b in kb.brands.values() if b.owner in lower_ok and b.type in ("own_brand", "subsidiary")}
         variants: set[str] = set()
         for raw in spellings:
-            if len(normalise_name(raw)) < 3:
+            n = len(normalise_name(raw))
+            # two Chinese characters make a name (华为, 大华, 中兴), for the covered makers and their own brands
+            short_ok = n == 2 and _CJK.search(raw) is not None and self.names[normalise_name(raw)].id in lower_ok
+            if n < 3 and not short_ok:
                 continue
             variants.add(raw)
             variants.add(raw.upper())
             if self.names[normalise_name(raw)].id in lower_ok and raw.isascii():
                 variants.add(raw.lower())
-        alts = sorted((re.escape(v) for v in variants), key=len, reverse=True)
-        self._text_re = re.compile(r"(?<![\w\-])(" + "|".join(alts) + r")(?![\w\-])") if alts else None
+        alts = sorted((re.escape(v) for v in variants if not _CJK.search(v)), key=len, reverse=True)
+        # names in Chinese or Japanese script: text in those scripts has no spaces between words
+        # ("华为路由AX3"), so no word boundary is asked of them
+        cjk = sorted((re.escape(v) for v in variants if _CJK.search(v)), key=len, reverse=True)
+        parts = []
+        if cjk:
+            parts.append("(" + "|".join(cjk) + ")")
+        if alts:
+            parts.append(r"(?<![\w\-])(" + "|".join(alts) + r")(?![\w\-])")
+        self._text_re = re.compile("|".join(parts)) if parts else None
         self.lookup = lru_cache(maxsize=16384)(self._lookup)
         self.in_text = lru_cache(maxsize=16384)(self._in_text)
 
@@ -122,8 +134,9 @@ class BrandIndex:
         for m in self._text_re.finditer(text[:8192]):
             if negated(text, m.start(), m.end()):
                 continue
-            hit = self.names.get(normalise_name(m.group(1)))
+            name = m.group(0)
+            hit = self.names.get(normalise_name(name))
             if hit and (hit.kind, hit.id) not in seen:
                 seen.add((hit.kind, hit.id))
-                out.append(NameHit(hit.kind, hit.id, hit.name, m.group(1), "text", 100.0, hit.member))
+                out.append(NameHit(hit.kind, hit.id, hit.name, name, "text", 100.0, hit.member))
         return tuple(out)

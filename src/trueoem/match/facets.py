@@ -89,6 +89,7 @@ _SERIAL_IN_TEXT = re.compile(
 # a slug that joins a name and a model ("acme-xr5-b2-s2", "Acme_XR-5"): letters only before the first
 # separator, a digit after it
 _NAME_SLUG = re.compile(r"([A-Za-z]{4,20})[-_]((?=[^\s]*\d)[^\s]{2,80})")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _HAS_LOWER_THEN_DIGIT = re.compile(r"[a-z].*\d|\d.*[a-z]")
 _USB_MODESWITCH = re.compile(r"(?<![\w:])([0-9a-f]{4})[:_]([0-9a-f]{4})(?![\w:])", re.I)
 # version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
@@ -728,7 +729,7 @@ def parse_brand(out: _Out, value: str) -> None:
 def parse_model(out: _Out, value: str) -> None:
     v = value.strip()
     out.add("model", v)
-    if " " in v:  # a phrase ("Acme XR-5 doorbell"): the maker it names is read too
+    if " " in v or _CJK_CHAR.search(v):  # a phrase ("Acme XR-5 doorbell", "华为路由AX3"): the maker it names counts
         out.add("text", v[:MAX_VALUE])
     elif (slug := _NAME_SLUG.match(v)) is not None:  # "acme-xr5-b2-s2": a name, then the model
         out.text(f"{slug.group(1)} {slug.group(2)}")
