@@ -589,7 +589,7 @@ def test_a_certificate_printed_on_one_line_and_its_organisations_as_text() -> No
     f = fields("tls_cert", raw)
     assert f["tls.issuer"] == ["CN=Acme CA,O=Acme BRAS,C=AT"]
     assert f["tls.subject"] == ["CN=hello,O=acme\\, inc,C=cn"]
-    assert f["text"] == ["Acme BRAS", "acme, inc"]
+    assert f["text"] == ["Acme BRAS", "Acme CA", "acme, inc"]  # the issuer's common name too
 
 
 def test_a_dahua_cgi_answer_is_also_kept_as_a_banner() -> None:
@@ -671,3 +671,15 @@ def test_an_xml_answer_quoted_after_a_log_prefix() -> None:
     raw = '2024-01-01 DEBUG Response output: <DeviceInfo xmlns="urn:acme:x"><model>XR-5</model></DeviceInfo>'
     f = fields("banner", raw)
     assert "urn:acme:x" in f["xml.namespace"] and "XR-5" in f["model"]
+
+
+def test_scanner_prints_of_headers_requests_certificates_and_encoded_models() -> None:
+    f = fields("http_headers", "HTTP Server: Acme-Webs/")
+    assert f["http.server"] == ["Acme-Webs/"] and "Acme Webs" in f["text"]
+    raw = "GET /x HTTP/1.1\nHost: 127.0.0.1\n\nHTTP/1.1 401 Unauthorized\nServer: Acme-Webs"
+    assert fields("http_headers", raw)["http.server"] == ["Acme-Webs"]  # the answer after the request
+    f = fields("tls_cert", "CN=192.168.1.1; issuer CN=ACME-ROOT-CA")
+    assert f["tls.issuer"] == ["CN=ACME-ROOT-CA"] and "ACME ROOT CA" in f["text"]
+    assert "ACME XR-5" in fields("model", "ACME%20XR-5")["model"]
+    raw = 'types: ["dn:NetworkVideoTransmitter"],\nscopes: [\n  "onvif://www.onvif.org/hardware/XR-5",\n]'
+    assert "XR-5" in fields("ws_discovery", raw)["model"]

@@ -227,6 +227,7 @@ def test_accessories_for_a_covered_product_in_other_languages_and_qualified_bran
     ):
         assert verdict(("description", text)) == "unknown", text
     assert verdict(("description", "Acme reader: it does not speak the Dahua protocol.")) == "unknown"
+    assert verdict(("description", "NVR 16ch (works w/ hikvision integration?)")) == "unknown"
     assert verdict(("description", "Acme XR-12 radio (related products: Hytera HP708, Motorola R7)")) == "unknown"
     assert verdict(("description", "I can not access my Hikvision DS-7608NI-K2")) == "covered"
     assert verdict(("brand", "Hikvision compatible"), ("description", "wall bracket")) == "unknown"

@@ -82,10 +82,10 @@ class BrandIndex:
         lower_ok |= {b.id for b in kb.brands.values() if b.owner in lower_ok and b.type in ("own_brand", "subsidiary")}
         variants: set[str] = set()
         for raw in spellings:
-            n = len(normalise_name(raw))
+            size = len(normalise_name(raw))
             # two Chinese characters make a name (华为, 大华, 中兴), for the covered makers and their own brands
-            short_ok = n == 2 and _CJK.search(raw) is not None and self.names[normalise_name(raw)].id in lower_ok
-            if n < 3 and not short_ok:
+            short_ok = size == 2 and _CJK.search(raw) is not None and self.names[normalise_name(raw)].id in lower_ok
+            if size < 3 and not short_ok:
                 continue
             variants.add(raw)
             variants.add(raw.upper())

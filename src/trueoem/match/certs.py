@@ -23,7 +23,7 @@ _PEM = re.compile(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", 
 # a name runs to the end of the line, a "|", the next subject/issuer, or a ";" that is not followed by
 # another key ("subject=CN=x; issuer=..." ends at the ";", curl's "CN=x; C=CN; O=Acme" does not)
 _TEXT_NAME = re.compile(
-    r"\b(subject|issuer)\s*[:=]\s*(.+?)"
+    r"\b(subject|issuer)(?:\s*[:=]\s*|\s+(?=(?:CN|O|OU|C)=))(.+?)"
     r"(?=\s*(?:;(?!\s*(?:[A-Za-z][A-Za-z0-9_\-]{0,40}|\d+(?:\.\d+)+)\s*=)|[\n|]|\bissuer\s*[:=]|\bsubject\s*[:=]|$)"
     # OpenSSL's text form run onto one line (a CLI's "display" of a certificate): the next field ends the name
     r"|\s+(?:Validity\b|Not Before\b|Not After\b|Subject Public Key Info\b|X509v3\b))",

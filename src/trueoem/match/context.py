@@ -13,7 +13,7 @@ _NEGATIVE_PHRASE = re.compile(
     r"(?:compatible\s+with|works\s+with|for\s+use\s+with|replacement\s+for|replaces|alternative\s+to|"
     r"instead\s+of|not\s+(?:a\s+)?|non[-\s]|unlike|competitors?|vs\.?|versus|adapter\s+for|mount\s+for|"
     r"bracket\s+for|fits|for|with|e\.\s?g\.?|such\s+as|including|like|supports?|reads|e\.g|"
-    r"plugins?|drivers?|compatible|related\s+products?|similar\s+(?:products?|items?)|see\s+also|"
+    r"plugins?|drivers?|compatible|w/|related\s+products?|similar\s+(?:products?|items?)|see\s+also|"
     r"(?:does|do|did|can|will)(?:\s+not|n't)\s+(?:speak|use|support|run|talk)(?:\s+(?:the|a|any))?|"
     # the same in the languages catalogs come in: for / compatible with / replacement for
     r"para|compatible\s+con|compat[ií]vel\s+com|pour|compatible\s+avec|f[üu]r|kompatibel\s+mit|passend\s+f[üu]r|"

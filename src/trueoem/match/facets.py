@@ -77,6 +77,7 @@ _ANDROID_UA_MODEL = re.compile(
 )
 # an organisation (O=) in a certificate name as trueoem.match.certs writes it (RFC 4514, "\," escaped)
 _CERT_ORG = re.compile(r"(?:^|,)O=((?:[^,\\]|\\.){1,128})")
+_CERT_CN = re.compile(r"(?:^|,)CN=((?:[^,\\]|\\.){1,128})")
 _ANDROID_FINGERPRINT = re.compile(
     r"(?<![\w/.-])([A-Za-z][\w-]{1,30})/([\w.-]{1,60})/([\w.-]{1,60}):\d[\w.]{0,12}/[\w.-]{1,40}/[\w.-]{1,60}"
     r":(?:user|userdebug|eng)/"
@@ -90,6 +91,9 @@ _SERIAL_IN_TEXT = re.compile(
 # separator, a digit after it
 _NAME_SLUG = re.compile(r"([A-Za-z]{4,20})[-_]((?=[^\s]*\d)[^\s]{2,80})")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_REQUEST_LINE = re.compile(r"\s*[A-Z]{3,10} \S{1,2048} (?:HTTP|RTSP)/\d")
+_NAME_SEPARATORS = re.compile(r"[-_/()]+")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _HAS_LOWER_THEN_DIGIT = re.compile(r"[a-z].*\d|\d.*[a-z]")
 _USB_MODESWITCH = re.compile(r"(?<![\w:])([0-9a-f]{4})[:_]([0-9a-f]{4})(?![\w:])", re.I)
 # version numbers inside a labelled firmware string ("software version 22.315.01.00.74, web UI ...",
@@ -491,7 +495,7 @@ def _split_http(text: str) -> tuple[str, list[tuple[str, str]], str]:
     headers = []
     rest = []
     for line in lines[:200]:
-        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9\-_]{0,63})\s*:\s?(.*)$", line)
+        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9\-_]{0,31}(?: [A-Za-z][A-Za-z0-9\-_]{0,31})?)\s*:\s?(.*)$", line)
         if m:
             headers.append((m.group(1), m.group(2).strip()))
         else:
@@ -520,16 +524,29 @@ def _http_like(out: _Out, value: str, proto: str) -> None:
         body = low.get("body") or low.get("html") or ""
         _emit_http(out, pairs, str(body), proto)
         return
+    if _REQUEST_LINE.match(value):  # a request, then the answer it got: the answer is the device's
+        m = re.search(r"\n((?:HTTP|RTSP)/\d)", value)
+        if m:
+            value = value[m.start(1) :]
     _status, headers, body = _split_http(value)
     _emit_http(out, headers, body, proto)
+
+
+def _named_in(out: _Out, value: str) -> None:
+    """A server header or a certificate name read as words ("Hikvision-Webs", "ZTE-ROOT-CA"): the maker it
+    names counts as text does (no model tokens are mined from it)."""
+    words = _NAME_SEPARATORS.sub(" ", value).strip()
+    if words:
+        out.add("text", words)
 
 
 def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str) -> None:
     for name, val in headers:
         lname = name.lower()
         out.add(f"{proto}.header", f"{lname}: {val}")
-        if lname == "server":
+        if lname == "server" or lname.endswith((" server", "-server")):  # "HTTP Server: X" in a scanner's print
             out.add(f"{proto}.server", val)
+            _named_in(out, val)
         elif lname in ("www-authenticate", "realm"):
             for m in _REALM.finditer(val):
                 out.add(f"{proto}.realm", m.group(1) if m.group(1) is not None else m.group(2))
@@ -619,6 +636,9 @@ def parse_tls(out: _Out, value: str) -> None:
         if field in ("tls.subject", "tls.issuer"):
             for org in _CERT_ORG.findall(v):  # the organisation a device's certificate names: read as text
                 out.text(org.replace("\\,", ","))
+        if field == "tls.issuer":  # an issuer's common name names a CA, often the maker's ("ZTE-ROOT-CA")
+            for cn in _CERT_CN.findall(v):
+                _named_in(out, cn.replace("\\,", ","))
 
 
 def parse_isapi(out: _Out, value: str) -> None:
@@ -689,11 +709,11 @@ def parse_upnp(out: _Out, value: str) -> None:
 
 def parse_ws_discovery(out: _Out, value: str) -> None:
     pairs, nss = _structured_or_text(value)
-    if not any(k.lower() == "scopes" for k, _ in pairs):
+    if not any(k.lower() == "scopes" and "onvif://" in v.lower() for k, v in pairs):
         # scopes printed without their key (one per line, a list): every onvif:// URI in the text
         found = _ONVIF_SCOPE.findall(value[:MAX_PARSE])
         if found:
-            pairs = [*pairs, ("Scopes", " ".join(found[:100]))]
+            pairs = [(k, v) for k, v in pairs if k.lower() != "scopes"] + [("Scopes", " ".join(found[:100]))]
     for k, v in pairs:
         lk = k.lower()
         if lk == "scopes":
@@ -728,6 +748,10 @@ def parse_brand(out: _Out, value: str) -> None:
 
 def parse_model(out: _Out, value: str) -> None:
     v = value.strip()
+    if "%" in v and _PERCENT_ESCAPE.search(v):  # URL-encoded ("ACME%20XR-5"): read as the text it stands for
+        from urllib.parse import unquote
+
+        v = unquote(v)
     out.add("model", v)
     if " " in v or _CJK_CHAR.search(v):  # a phrase ("Acme XR-5 doorbell", "华为路由AX3"): the maker it names counts
         out.add("text", v[:MAX_VALUE])
