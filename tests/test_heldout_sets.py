@@ -95,10 +95,10 @@ MEASURED = {
         "records": {"precision": 1.000, "recall": 0.938},
     },
     # written blind in session 7; untuned on arrival: catalog 0.960/1.000 (one false positive), records
-    # 1.000/0.750; then a development set (its misses read, README): catalog 1.000/1.000, records 0.925
+    # 1.000/0.750; then a development set (its misses read, README): catalog 1.000/1.000, records 0.875
     "heldout12": {
         "catalog": {"precision": 1.000, "recall": 1.000},
-        "records": {"precision": 1.000, "recall": 0.925},
+        "records": {"precision": 1.000, "recall": 0.875},
     },
 }
 SETS = sorted(MEASURED)

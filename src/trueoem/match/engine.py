@@ -563,8 +563,10 @@ class CompiledKB:
             if maybe.how == "fuzzy":
                 fx.notes.append(f"'{f.value}' read as {maybe.name} (fuzzy match {maybe.score:.0f}%)")
             self._brand_evidence(maybe, f, fx, via)
-        if fx.label_brand is None:  # no brand column: what the device or the text says it is
-            for _f, maybe in brand_facets:
+        if fx.label_brand is None:  # no brand column: what the device says it is, else what the text says
+            # (the manufacturer a device reports is its label; a name in a server header or a certificate
+            # may be its OEM's: an Amcrest camera whose certificate names Dahua is labelled Amcrest)
+            for _f, maybe in sorted(brand_facets, key=lambda fm: fm[0].field != "device.manufacturer"):
                 if maybe is not None:
                     fx.label_brand, fx.label_hit = maybe.name, maybe
                     break

@@ -533,8 +533,8 @@ def _http_like(out: _Out, value: str, proto: str) -> None:
 
 
 def _named_in(out: _Out, value: str) -> None:
-    """A server header or a certificate name read as words ("Hikvision-Webs", "ZTE-ROOT-CA"): the maker it
-    names counts as text does (no model tokens are mined from it)."""
+    """A certificate issuer's name read as words ("ZTE-ROOT-CA"): the maker it names counts as text does
+    (no model tokens are mined from it)."""
     words = _NAME_SEPARATORS.sub(" ", value).strip()
     if words:
         out.add("text", words)
@@ -546,7 +546,6 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
         out.add(f"{proto}.header", f"{lname}: {val}")
         if lname == "server" or lname.endswith((" server", "-server")):  # "HTTP Server: X" in a scanner's print
             out.add(f"{proto}.server", val)
-            _named_in(out, val)
         elif lname in ("www-authenticate", "realm"):
             for m in _REALM.finditer(val):
                 out.add(f"{proto}.realm", m.group(1) if m.group(1) is not None else m.group(2))
