@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from trueoem.kb.loader import KnowledgeBase
 from trueoem.match.context import negated
+from trueoem.match.facets import CJK_CHAR
 
 _SUFFIXES = re.compile(
     r"\b(co|company|corp|corporation|inc|incorporated|ltd|limited|llc|plc|gmbh|ag|sa|s\.a\.u|bv|ab|"
@@ -46,7 +47,6 @@ class NameHit:
     member: str = ""  # member (subsidiary) name, for kind == "member"
 
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 # words after a name that make a label about another maker's product, not that maker's
 _QUALIFIED = re.compile(r"\b(?:compatible|compliant|style|type|replacement|alternative|for)\b")
 
@@ -84,17 +84,17 @@ class BrandIndex:
         for raw in spellings:
             size = len(normalise_name(raw))
             # two Chinese characters make a name (华为, 大华, 中兴), for the covered makers and their own brands
-            short_ok = size == 2 and _CJK.search(raw) is not None and self.names[normalise_name(raw)].id in lower_ok
+            short_ok = size == 2 and CJK_CHAR.search(raw) is not None and self.names[normalise_name(raw)].id in lower_ok
             if size < 3 and not short_ok:
                 continue
             variants.add(raw)
             variants.add(raw.upper())
             if self.names[normalise_name(raw)].id in lower_ok and raw.isascii():
                 variants.add(raw.lower())
-        alts = sorted((re.escape(v) for v in variants if not _CJK.search(v)), key=len, reverse=True)
+        alts = sorted((re.escape(v) for v in variants if not CJK_CHAR.search(v)), key=len, reverse=True)
         # names in Chinese or Japanese script: text in those scripts has no spaces between words
         # ("华为路由AX3"), so no word boundary is asked of them
-        cjk = sorted((re.escape(v) for v in variants if _CJK.search(v)), key=len, reverse=True)
+        cjk = sorted((re.escape(v) for v in variants if CJK_CHAR.search(v)), key=len, reverse=True)
         parts = []
         if cjk:
             parts.append("(" + "|".join(cjk) + ")")

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 from trueoem import jsontext
 from trueoem.match.context import negated
@@ -90,7 +91,8 @@ _SERIAL_IN_TEXT = re.compile(
 # a slug that joins a name and a model ("acme-xr5-b2-s2", "Acme_XR-5"): letters only before the first
 # separator, a digit after it
 _NAME_SLUG = re.compile(r"([A-Za-z]{4,20})[-_]((?=[^\s]*\d)[^\s]{2,80})")
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+# a character of Chinese or Japanese script (text in them has no spaces between words)
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _REQUEST_LINE = re.compile(r"\s*[A-Z]{3,10} \S{1,2048} (?:HTTP|RTSP)/\d")
 _NAME_SEPARATORS = re.compile(r"[-_/()]+")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -720,8 +722,6 @@ def parse_ws_discovery(out: _Out, value: str) -> None:
                 out.add("ws.scope", scope)
                 m = re.match(r"onvif://www\.onvif\.org/(name|hardware|mac|manufacturer|model)/(.+)$", scope, re.I)
                 if m:
-                    from urllib.parse import unquote
-
                     what, val = m.group(1).lower(), unquote(m.group(2))
                     if what == "hardware" or what == "model":
                         out.add("model", val)
@@ -748,11 +748,9 @@ def parse_brand(out: _Out, value: str) -> None:
 def parse_model(out: _Out, value: str) -> None:
     v = value.strip()
     if "%" in v and _PERCENT_ESCAPE.search(v):  # URL-encoded ("ACME%20XR-5"): read as the text it stands for
-        from urllib.parse import unquote
-
         v = unquote(v)
     out.add("model", v)
-    if " " in v or _CJK_CHAR.search(v):  # a phrase ("Acme XR-5 doorbell", "华为路由AX3"): the maker it names counts
+    if " " in v or CJK_CHAR.search(v):  # a phrase ("Acme XR-5 doorbell", "华为路由AX3"): the maker it names counts
         out.add("text", v[:MAX_VALUE])
     elif (slug := _NAME_SLUG.match(v)) is not None:  # "acme-xr5-b2-s2": a name, then the model
         out.text(f"{slug.group(1)} {slug.group(2)}")
@@ -812,26 +810,24 @@ def _android_fingerprint(out: _Out, value: str) -> None:
 def parse_firmware(out: _Out, value: str) -> None:
     out.add("firmware", value)
     _android_fingerprint(out, value)
-    if "_" in value and not any(c in value for c in " ,'\"()\n\t") and len(value) <= 128:
+    if any(c in value for c in " ,'\"()\n\t"):  # a labelled or quoted string: its version numbers too
+        words = value[:MAX_BANNER]
+        label = _FIRMWARE_LABEL.match(words)
+        if label:  # "Fw V4.84.100 build 250918": the version as the device writes it, label dropped
+            out.add("firmware", words[label.end() :])
+        for m in _VERSION_TOKEN.finditer(words):
+            out.add("firmware", m.group(0))
+    elif "_" in value and len(value) <= 128:
         # a firmware file or build name joined by underscores ("BD_XR500_EURO_V1.0.0B04", "OS10.0.15_XR789J_GB",
         # "ACME_XR-5_V1.2"): its parts are words, so the device and its maker named there are read as text
         words = value.replace("_", " ")
+    else:
+        return
+    for tok in model_tokens(words):  # "H288A V1.1.0_GR5.1T16": the device a firmware string names
+        if not _VERSION_LIKE.match(tok):
+            out.add("model", tok)
+    if " " in words:  # words: read as text too ("Hikvision firmware V5.4.0", "ZTE ZXA10 Software Version")
         out.add("text", words)
-        for tok in model_tokens(words):
-            if not _VERSION_LIKE.match(tok):
-                out.add("model", tok)
-    if any(c in value for c in " ,'\"()\n\t"):  # a labelled or quoted string: its version numbers too
-        text = value[:MAX_BANNER]
-        label = _FIRMWARE_LABEL.match(text)
-        if label:  # "Fw V4.84.100 build 250918": the version as the device writes it, label dropped
-            out.add("firmware", text[label.end() :])
-        for m in _VERSION_TOKEN.finditer(text):
-            out.add("firmware", m.group(0))
-        for tok in model_tokens(text):  # "H288A V1.1.0_GR5.1T16": the device a firmware string names
-            if not _VERSION_LIKE.match(tok):
-                out.add("model", tok)
-        if " " in text:  # words: read as text too ("Hikvision firmware V5.4.0", "ZTE ZXA10 Software Version")
-            out.add("text", text)
 
 
 def parse_serial(out: _Out, value: str) -> None:
