@@ -78,6 +78,9 @@ def test_screen_catalog_short_cut_gives_the_long_way_results(ckb: CompiledKB, tm
     per_row = [
         ("C4:2F:90:01:02:03", ""),  # the common shape: one per-row value
         ("c4-2f-90-aa-bb-cc", ""),
+        ("C42F900102AA", ""),  # other written forms of the same block
+        ("c42f.9001.02ab", ""),
+        ("C4:2f:90:01:02:AC", ""),
         (" C4:2F:90:01:02:04", ""),  # to strip
         ("C4:2F:90:01:02:06 ", ""),
         ("", "SN123"),  # a serial instead

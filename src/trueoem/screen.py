@@ -10,6 +10,7 @@ serial numbers in them), growing back when hits return.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -23,6 +24,9 @@ MEMO_IDLE = 1_000  # the memo's size while fewer than 1% of lookups hit
 ADAPT_EVERY = 4_096  # misses between looks at the hit rate
 _SEPARATORS = str.maketrans("", "", ":-. ")
 _HEX_DIGITS = "0123456789abcdefABCDEF"
+# a MAC as it is mostly written (12 hex digits, pairs split by one separator or none): its first
+# 8 characters fix its first 6 digits, so they can stand for its 24-bit prefix
+_USUAL_MAC = re.compile(r"[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}").fullmatch
 
 
 @dataclass(slots=True)
@@ -53,26 +57,35 @@ class Screener:
         self._block = ckb.oui.block
         self._block24 = ckb.oui.block24
         self._blocks: dict[str, str] = {}  # a MAC's first 6 hex digits -> its key, where they decide it
+        self._written: dict[str, str] = {}  # the same, by the first 8 characters of a MAC in a usual form
         self._fast_hits = [0]  # hits counted by :meth:`knower`'s functions, not yet in ``_hits``
         # a catalog product's attribution with a MAC, and that MAC's evidence (see :meth:`_with_mac`)
         self._mac_base: dict[tuple[object, str, str, float], tuple[Attribution, Evidence]] = {}
 
     def _mac_key(self, value: str) -> str:
+        usual = _USUAL_MAC(value) is not None
+        if usual:
+            k = self._written.get(value[:8])
+            if k is not None:
+                return k
         h = value.translate(_SEPARATORS)
         if len(h) == 12 and len(value) <= 40 and not h.strip(_HEX_DIGITS):
             # the usual written form: hex digits and separators only, so h is what
             # normalise_mac(value) would read (in any case)
             p = h[:6]
             k = self._blocks.get(p)  # most 24-bit prefixes decide alone
-            if k is not None:
-                return k
-            h = h.upper()
-            b = self._block24(h[:6])
-            if b is None:  # a longer block may sit under this prefix: the whole MAC decides
-                return "mac:" + self._block(h)
-            if len(self._blocks) >= 65536:
-                self._blocks.clear()
-            self._blocks[p] = k = "mac:" + b
+            if k is None:
+                h = h.upper()
+                b = self._block24(h[:6])
+                if b is None:  # a longer block may sit under this prefix: the whole MAC decides
+                    return "mac:" + self._block(h)
+                if len(self._blocks) >= 65536:
+                    self._blocks.clear()
+                self._blocks[p] = k = "mac:" + b
+            if usual:
+                if len(self._written) >= 65536:
+                    self._written.clear()
+                self._written[value[:8]] = k
             return k
         n = normalise_mac(value)
         if n is not None:
@@ -171,8 +184,7 @@ class Screener:
         still needed, attributed once more. Hits are counted in a cell and added to the adaptive count
         when the memo next misses (:meth:`one` calls :meth:`_take_hits`).
         """
-        memo_get, blocks, mac_key = self.memo.get, self._blocks, self._mac_key
-        sep, hexd = _SEPARATORS, _HEX_DIGITS
+        memo_get, written, mac_key, usual = self.memo.get, self._written, self._mac_key, _USUAL_MAC
         hits = self._fast_hits
 
         def known(hk: object, kind: str, value: str, source: str) -> Attribution | None:
@@ -180,8 +192,7 @@ class Screener:
                 t = memo_get((hk, ()))
             else:
                 if kind == "mac":
-                    h = value.translate(sep)
-                    k = blocks.get(h[:6]) if len(h) == 12 and len(value) <= 40 and not h.strip(hexd) else None
+                    k = written.get(value[:8]) if usual(value) is not None else None
                     value = mac_key(value) if k is None else k
                 t = memo_get((hk, kind, value, source))
             if t is not None:

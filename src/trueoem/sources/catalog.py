@@ -341,7 +341,7 @@ class _CellReader:
         self.name = name
         self.warn = warn
         # product cells -> (their observations, the key that stands for them in the screening memo)
-        self.cache: dict[tuple[str, ...], tuple[tuple[Observation, ...], tuple[str, int]]] = {}
+        self.cache: dict[tuple[str, ...], tuple[tuple[Observation, ...], str]] = {}
         shared = [i for i, f in self.cols if f not in _UNCACHED]
         own = [(i, f) for i, f in self.cols if f in _UNCACHED]
         self.shared = shared
@@ -360,7 +360,7 @@ class _CellReader:
         )
         # per-row columns: index, field, observation kind ("" for the id) and source
         self.own_read = [(i, f, "" if f == "id" else _KIND[f], _source(name, f)) for i, f in own]
-        # this reader in this process (a string: its hash is computed once, a tuple's on every lookup)
+        # this reader in this process
         self.token = f"catalog:{os.getpid()}:{next(_READERS)}"
 
     def _read(self, field: str, v: str, rowno: int) -> str | None:
@@ -435,7 +435,7 @@ class _CellReader:
 
         return known
 
-    def _shared_obs(self, key: tuple[str, ...], rowno: int) -> tuple[tuple[Observation, ...], tuple[str, int]]:
+    def _shared_obs(self, key: tuple[str, ...], rowno: int) -> tuple[tuple[Observation, ...], str]:
         obs: list[Observation] = []
         for (_i, field), v in zip(self.shared_cols, key, strict=True):
             w = self._read(field, v, rowno) if v else None
@@ -443,8 +443,9 @@ class _CellReader:
                 obs.append(Observation(_KIND[field], w, _source(self.name, field)))
         if len(self.cache) >= _ROW_CACHE:
             self.cache.clear()
-        # a number of its own for each distinct product (small and quick to hash, unlike the cells)
-        out = self.cache[key] = (tuple(obs), (self.token, next(_HEADS)))
+        # a key of its own for each distinct product: one string, quick to hash (its hash is kept,
+        # unlike a tuple's or the cells')
+        out = self.cache[key] = (tuple(obs), f"{self.token}#{next(_HEADS)}")
         return out
 
 
