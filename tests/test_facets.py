@@ -144,6 +144,20 @@ def test_tls_certificate_forms() -> None:
     assert j["tls.issuer"] == ["CN=hikvision"]
 
 
+def test_tls_names_quoted_in_a_log_line_end_at_their_quote() -> None:
+    # Zeek's x509 log and others write key="value": the name is what the quotes hold, not the rest of the line
+    line = 'x509 ts=1.5 host=10.0.0.1 subject="CN=Acme XR-5, O=Acme" issuer="CN=Acme CA" san.dns=xr5.local'
+    f = fields("tls_cert", line)
+    assert f["tls.subject"] == ["CN=Acme XR-5,O=Acme"]
+    assert f["tls.issuer"] == ["CN=Acme CA"]
+
+
+def test_a_year_in_brackets_in_a_description_dates_the_item() -> None:
+    assert fields("description", "Honor 9 smartphone (2017)")["date"] == ["2017-07-01"]
+    assert "date" not in fields("description", "8-port switch (24 ports total) 2017 edition")
+    assert "date" not in fields("description", "NVR (1080) 16 channels")
+
+
 def test_html_title_character_references_are_decoded() -> None:
     page = "HTTP/1.1 200 OK\r\n\r\n<html><title>&#82;&#55;&#48;&#48;&#48; &amp; Co</title></html>"
     f = fields("http", page)

@@ -23,10 +23,11 @@ _PEM = re.compile(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", 
 # a name runs to the end of the line, a "|", the next subject/issuer, or a ";" that is not followed by
 # another key ("subject=CN=x; issuer=..." ends at the ";", curl's "CN=x; C=CN; O=Acme" does not)
 _TEXT_NAME = re.compile(
-    r"\b(subject|issuer)(?:\s*[:=]\s*|\s+(?=(?:CN|O|OU|C)=))(.+?)"
+    # a name in double quotes (a log's key="value": Zeek's x509 log) ends at its closing quote
+    r"\b(subject|issuer)(?:\s*[:=]\s*|\s+(?=(?:CN|O|OU|C)=))(?:\"([^\"\n]+)\"|(.+?)"
     r"(?=\s*(?:;(?!\s*(?:[A-Za-z][A-Za-z0-9_\-]{0,40}|\d+(?:\.\d+)+)\s*=)|[\n|]|\bissuer\s*[:=]|\bsubject\s*[:=]|$)"
     # OpenSSL's text form run onto one line (a CLI's "display" of a certificate): the next field ends the name
-    r"|\s+(?:Validity\b|Not Before\b|Not After\b|Subject Public Key Info\b|X509v3\b))",
+    r"|\s+(?:Validity\b|Not Before\b|Not After\b|Subject Public Key Info\b|X509v3\b)))",
     re.I,
 )
 
@@ -262,5 +263,6 @@ def cert_facets(value: str) -> list[tuple[str, str]]:
         _from_structure(obj, out)
         return out
     for m in _TEXT_NAME.finditer(value[:8192]):
-        out.append((f"tls.{m.group(1).lower()}", canonical_name(m.group(2).rstrip("; "))))
+        name = m.group(2) if m.group(2) is not None else m.group(3).rstrip("; ")
+        out.append((f"tls.{m.group(1).lower()}", canonical_name(name)))
     return out

@@ -769,8 +769,15 @@ def parse_model(out: _Out, value: str) -> None:
         out.add("ised_id", iid)
 
 
+# a year in brackets in a description: the product's year ("Honor 9 smartphone (2017)")
+_YEAR_NOTE = re.compile(r"\((19[89]\d|20[0-4]\d)\)")
+
+
 def parse_description(out: _Out, value: str) -> None:
     out.text(value)
+    m = _YEAR_NOTE.search(value[:4096])
+    if m:  # the middle of the year, as a date column with a year alone is read
+        out.add("date", f"{m.group(1)}-07-01")
 
 
 def parse_mac(out: _Out, value: str) -> None:
