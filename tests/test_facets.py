@@ -697,3 +697,36 @@ def test_scanner_prints_of_headers_requests_certificates_and_encoded_models() ->
     assert "ACME XR-5" in fields("model", "ACME%20XR-5")["model"]
     raw = 'types: ["dn:NetworkVideoTransmitter"],\nscopes: [\n  "onvif://www.onvif.org/hardware/XR-5",\n]'
     assert "XR-5" in fields("ws_discovery", raw)["model"]
+
+
+def test_snmp_strings_printed_as_hex_are_read_as_their_text() -> None:
+    text = "Acme Routing Platform\r\nXR-5000 Version 2.1"
+    pairs = " ".join(f"{b:02X}" for b in text.encode())
+    wrapped = "\n".join(pairs[i : i + 48] for i in range(0, len(pairs), 48))  # Net-SNMP wraps long hex
+    netsnmp = f"SNMPv2-MIB::sysDescr.0 = Hex-STRING: {wrapped}\nSNMPv2-MIB::sysName.0 = STRING: core1"
+    f = fields("banner", netsnmp)
+    assert f["banner"][0].startswith('SNMPv2-MIB::sysDescr.0 = STRING: "Acme Routing Platform\r\nXR-5000')
+    assert "XR-5000" in f["model"]
+    snmprec = f"1.3.6.1.2.1.1.1.0|4x|{text.encode().hex()}\n1.3.6.1.2.1.1.5.0|4|core1"  # snmpsim's hex form
+    assert fields("banner", snmprec)["banner"][0].startswith("1.3.6.1.2.1.1.1.0|4|Acme Routing Platform")
+    binary = "IF-MIB::ifPhysAddress.2 = Hex-STRING: 00 1B 44 11 3A B7 \n"  # not text: left as printed
+    assert fields("banner", binary)["banner"] == [binary]
+
+
+def test_certificate_names_in_log_records() -> None:
+    zeek = '{"ts": 1.5, "certificate.subject": "CN=cam1, O=Acme", "certificate.issuer": "CN=Acme CA", "san.dns": ["c"]}'
+    f = fields("tls_cert", zeek)
+    assert f["tls.subject"] == ["CN=cam1,O=Acme"] and f["tls.issuer"] == ["CN=Acme CA"] and f["tls.san"] == ["c"]
+    eve = '{"event_type": "tls", "tls": {"subject": "CN=cam1", "issuerdn": "C=US, O=Acme, CN=Acme CA"}}'
+    g = fields("banner", eve)
+    assert g["tls.issuer"] == ["CN=Acme CA,O=Acme,C=US"] and "Acme" in g["text"]
+
+
+def test_a_model_number_in_lower_case_inside_a_phrase_is_read_in_upper_case_too() -> None:
+    assert {"xr-5000v2", "XR-5000V2"} <= set(fields("model", "acme xr-5000v2 gateway")["model"])
+
+
+def test_a_version_glued_to_the_model_in_a_firmware_name() -> None:
+    f = fields("firmware", "ACME_XR500LV4.0.0e_EU_GR4.bin")
+    assert "XR500L" in f["model"] and "V4.0.0e" in f["firmware"]
+    assert "XR500" in fields("firmware", "BD_XR500_EURO_V1.0.0B04")["model"]

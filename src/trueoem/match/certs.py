@@ -212,7 +212,7 @@ def _from_structure(obj: Any, out: list[tuple[str, str]], depth: int = 0) -> Non
         return
     for k, v in list(obj.items())[:200]:
         lk = str(k).lower()
-        field = _DICT_KEYS.get(lk)
+        field = _DICT_KEYS.get(lk) or _DICT_KEYS.get(lk.rpartition(".")[2])  # Zeek's "certificate.subject"
         if field is not None and isinstance(v, str) and v.strip():
             out.append((field, canonical_name(v)))
         elif field is not None and isinstance(v, dict):
@@ -221,7 +221,7 @@ def _from_structure(obj: Any, out: list[tuple[str, str]], depth: int = 0) -> Non
                 out.append((field, name))
             else:
                 _from_structure(v, out, depth + 1)
-        elif lk in ("san", "subject_alt_name", "names", "dns_names"):
+        elif lk in ("san", "subject_alt_name", "names", "dns_names", "san.dns"):
             for x in v if isinstance(v, list) else [v]:
                 if isinstance(x, str) and x.strip():
                     out.append(("tls.san", x.strip()[:512]))

@@ -112,6 +112,8 @@ _FIRMWARE_LABEL = re.compile(
 )
 # a token that is a version, a build or a date rather than a model ("V1.1.0_GR5.1T16", "2.800.0000.R", "build")
 _VERSION_LIKE = re.compile(r"[Vv]?\d|build|firmware|version", re.I)
+# a model with a dotted version glued on in a firmware name ("H108LV4.0.0e", "W300V1.1.3k")
+_GLUED_VERSION = re.compile(r"([A-Z][A-Z0-9\-]{1,30}?\d[A-Z]{0,3})(V\d{1,2}\.\d{1,3}(?:\.\d{1,4})*[a-z]?)")
 # a model number typed all in lower case (one token with a digit, no upper-case letter)
 _TYPED_LOWER = re.compile(r"(?=[^A-Z\s]*[a-z])(?=[^\d\s]*\d)[a-z0-9][a-z0-9\-_./+]{2,39}")
 
@@ -359,6 +361,11 @@ _STD_KEYS: dict[str, str] = {
     "manufactureroui": "mac",  # TR-098/TR-181 DeviceInfo.ManufacturerOUI, the same
     # descriptions
     "modeldescription": "text",
+    # a certificate's names in a log record (Suricata EVE's tls.issuerdn, Zeek x509's certificate.issuer)
+    "issuerdn": "tls.issuer",
+    "subjectdn": "tls.subject",
+    "certificate.issuer": "tls.issuer",
+    "certificate.subject": "tls.subject",
     "description": "text",
     # Chinese labels of device information pages (ONT, NVR and router status pages)
     "设备型号": "model",
@@ -400,6 +407,10 @@ def _std(out: _Out, key: str, value: str) -> None:
             out.add("mac", n)
     elif target == "text":
         out.text(value)
+    elif target.startswith("tls."):
+        from trueoem.match.certs import canonical_name
+
+        _cert_name(out, target, canonical_name(value))
     elif target == "device.name":
         out.add(target, value)
         for tok in model_tokens(value):  # names are often the model ("E8231", "HG531 V1")
@@ -633,13 +644,18 @@ def parse_tls(out: _Out, value: str) -> None:
     from trueoem.match.certs import cert_facets
 
     for field, v in cert_facets(value):
-        out.add(field, v)
-        if field in ("tls.subject", "tls.issuer"):
-            for org in _CERT_ORG.findall(v):  # the organisation a device's certificate names: read as text
-                out.text(org.replace("\\,", ","))
-        if field == "tls.issuer":  # an issuer's common name names a CA, often the maker's ("ZTE-ROOT-CA")
-            for cn in _CERT_CN.findall(v):
-                _named_in(out, cn.replace("\\,", ","))
+        _cert_name(out, field, v)
+
+
+def _cert_name(out: _Out, field: str, v: str) -> None:
+    """A certificate's facet; its organisations and its issuer's common names are read as names too."""
+    out.add(field, v)
+    if field in ("tls.subject", "tls.issuer"):
+        for org in _CERT_ORG.findall(v):  # the organisation a device's certificate names: read as text
+            out.text(org.replace("\\,", ","))
+    if field == "tls.issuer":  # an issuer's common name names a CA, often the maker's ("ZTE-ROOT-CA")
+        for cn in _CERT_CN.findall(v):
+            _named_in(out, cn.replace("\\,", ","))
 
 
 def parse_isapi(out: _Out, value: str) -> None:
@@ -759,6 +775,8 @@ def parse_model(out: _Out, value: str) -> None:
     if " " in v or "," in v or "/" in v and len(v) > 40:
         for tok in model_tokens(v):
             out.add("model", tok)
+            if _TYPED_LOWER.fullmatch(tok):  # "nova dn8245x6-10": the number typed in lower case
+                out.add("model", tok.upper())
     if '":' in v or "':" in v:  # pairs of a dict pasted without its braces ('"manufacturer": "X", "model": "Y"')
         for k, q, u in _DICT_PAIR.findall(v[:MAX_PARSE]):
             if (q or u) not in _NOT_A_VALUE:
@@ -833,6 +851,10 @@ def parse_firmware(out: _Out, value: str) -> None:
     for tok in model_tokens(words):  # "H288A V1.1.0_GR5.1T16": the device a firmware string names
         if not _VERSION_LIKE.match(tok):
             out.add("model", tok)
+            glued = _GLUED_VERSION.fullmatch(tok)
+            if glued:  # "ZXHN_H108LV4.0.0e_ZRQ": the model with its version glued on
+                out.add("model", glued.group(1))
+                out.add("firmware", glued.group(2))
     if " " in words:  # words: read as text too ("Hikvision firmware V5.4.0", "ZTE ZXA10 Software Version")
         out.add("text", words)
 
@@ -862,7 +884,28 @@ def parse_port(out: _Out, value: str) -> None:
             out.add("port", f"{port}/{(m.group(2) or 'tcp').lower()}")
 
 
+# SNMP strings printed as hex: Net-SNMP's "Hex-STRING: 48 75 61 ..." (wrapped over lines) and the
+# "|4x|4875..." of snmprec files (snmpsim, LibreNMS test data). A sysDescr holding CR/LF is printed so.
+_SNMP_HEX = re.compile(
+    r"(?P<nk>Hex-STRING:[ \t]*)(?P<nh>[0-9A-Fa-f]{2}(?:[ \t]*(?:\r?\n[ \t]*)?[0-9A-Fa-f]{2}){1,2047})(?![0-9A-Fa-f])"
+    r"|(?P<rk>\|4x\|)(?P<rh>(?:[0-9A-Fa-f]{2}){2,2048})(?![0-9A-Fa-f])"
+)
+
+
+def _snmp_hex_text(m: re.Match[str]) -> str:
+    """A hex-printed SNMP string as the text it holds (what Net-SNMP prints for a plain STRING); as it
+    was when it does not decode to printable text (a MAC address, a binary value)."""
+    raw = m.group("nh") if m.group("nh") is not None else m.group("rh")
+    data = bytes.fromhex("".join(raw.split()))
+    text = data.rstrip(b"\x00").decode("utf-8", "replace")
+    if not text or sum(c.isprintable() or c in "\r\n\t" for c in text) < 0.9 * len(text):
+        return m.group(0)
+    return f'STRING: "{text}"' if m.group("nk") is not None else f"|4|{text}"
+
+
 def parse_banner(out: _Out, value: str) -> None:
+    if "Hex-STRING:" in value or "|4x|" in value:
+        value = _SNMP_HEX.sub(_snmp_hex_text, value[: 4 * MAX_BANNER])
     out.add("banner", value[:MAX_BANNER])
     head = value.lstrip()[:8]
     if head.startswith(("HTTP/", "RTSP/")):
