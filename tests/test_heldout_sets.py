@@ -89,16 +89,18 @@ MEASURED = {
         "records": {"precision": 1.000, "recall": 1.000},
     },
     # written blind in session 7; untuned on arrival (after that session's sweeps and audits): catalog
-    # 1.000/1.000, records 1.000/0.896; then a development set (its 5 misses read, README): records 0.938
+    # 1.000/1.000, records 1.000/0.896; then a development set (its 5 misses read, README): records 0.938;
+    # 0.958 in session 8
     "heldout11": {
         "catalog": {"precision": 1.000, "recall": 1.000},
-        "records": {"precision": 1.000, "recall": 0.938},
+        "records": {"precision": 1.000, "recall": 0.958},
     },
     # written blind in session 7; untuned on arrival: catalog 0.960/1.000 (one false positive), records
-    # 1.000/0.750; then a development set (its misses read, README): catalog 1.000/1.000, records 0.875
+    # 1.000/0.750; then a development set (its misses read, README): catalog 1.000/1.000, records 0.875;
+    # records 0.925 in session 8
     "heldout12": {
         "catalog": {"precision": 1.000, "recall": 1.000},
-        "records": {"precision": 1.000, "recall": 0.875},
+        "records": {"precision": 1.000, "recall": 0.925},
     },
     # written blind in session 8; untuned on arrival: catalog 0.962/0.893 and records 0.972/0.946 (two false
     # positives, both a stream path alone); then a development set (its misses read, README)
