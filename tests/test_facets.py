@@ -730,3 +730,9 @@ def test_a_version_glued_to_the_model_in_a_firmware_name() -> None:
     f = fields("firmware", "ACME_XR500LV4.0.0e_EU_GR4.bin")
     assert "XR500L" in f["model"] and "V4.0.0e" in f["firmware"]
     assert "XR500" in fields("firmware", "BD_XR500_EURO_V1.0.0B04")["model"]
+
+
+def test_a_usb_id_in_text_is_not_a_model() -> None:
+    f = fields("banner", "Bus 001 Device 004: ID f622:0001 Acme XR-5 camera")
+    assert f["usb.id"] == ["f622:0001"] and "XR-5" in f["model"]
+    assert not any(m.upper().startswith("F622") for m in f["model"])

@@ -112,6 +112,8 @@ _FIRMWARE_LABEL = re.compile(
 )
 # a token that is a version, a build or a date rather than a model ("V1.1.0_GR5.1T16", "2.800.0000.R", "build")
 _VERSION_LIKE = re.compile(r"[Vv]?\d|build|firmware|version", re.I)
+# a USB vendor:product id as lsusb prints it
+_USB_ID_TOKEN = re.compile(r"[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}")
 # a model with a dotted version glued on in a firmware name ("H108LV4.0.0e", "W300V1.1.3k")
 _GLUED_VERSION = re.compile(r"([A-Z][A-Z0-9\-]{1,30}?\d[A-Z]{0,3})(V\d{1,2}\.\d{1,3}(?:\.\d{1,4})*[a-z]?)")
 # a model number typed all in lower case (one token with a digit, no upper-case letter)
@@ -297,6 +299,8 @@ class _Out:
             return
         self.add("text", value[:MAX_VALUE])
         for tok in model_tokens(value, skip_negated=True):
+            if _USB_ID_TOKEN.fullmatch(tok):  # "f622:0001" is a USB vendor:product id, not a model (F622)
+                continue
             self.add("model", tok)
             if len(tok) >= 5 and not tok.isupper() and tok.upper() != tok and _HAS_LOWER_THEN_DIGIT.search(tok):
                 self.add("model", tok.upper())  # typed in lower or mixed case ("zxv10 b860AV1.1-T")

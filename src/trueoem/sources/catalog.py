@@ -92,6 +92,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "item code",
         "oem part number",
         "pn",
+        "hardware",  # LibreNMS and Zabbix inventories ("S5720-28X-LI-AC")
+        "device type",  # NetBox ("device_type": the model of a device)
     ),
     "description": (
         "description",
@@ -109,6 +111,14 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "details",
         "notes",
         "comments",
+        "sysdescr",  # network monitors: the device's SNMP sysDescr, its OS, Zabbix's long inventory fields
+        "sys descr",
+        "system description",
+        "hardware full",
+        "type full",
+        "os full",
+        "os",
+        "operating system",
     ),
     "mac": (
         "mac",
