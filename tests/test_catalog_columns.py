@@ -14,3 +14,35 @@ def test_network_monitor_and_netbox_columns() -> None:
     assert cols == {0: "description", 1: "brand", 2: "model", 3: "serial"}
     # a real description column stays the description; a MAC column named "hardware address" stays a MAC
     assert map_columns(["Description", "sysDescr", "Hardware Address"], {}) == {0: "description", 2: "mac"}
+
+
+def test_json_records_nested_or_held_deeper(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from trueoem.sources.catalog import read_catalog
+
+    # NetBox's API: the device's type and its maker are nested objects (their own ids are not the record's)
+    api = {
+        "count": 1,
+        "results": [
+            {
+                "id": 11,
+                "name": "sw1",
+                "device_type": {"id": 3, "manufacturer": {"id": 1, "name": "Acme", "slug": "acme"}, "model": "XR-5"},
+                "site": {"id": 2, "name": "HQ"},
+            }
+        ],
+    }
+    # Home Assistant's device registry: the list sits one level down, beside an empty one
+    device = {"id": "a1", "manufacturer": "Acme", "model": "XR-6"}
+    ha = {"version": 1, "data": {"devices": [device], "deleted_devices": []}}
+    p, q = tmp_path / "api.json", tmp_path / "ha.json"
+    p.write_text(json.dumps(api))
+    q.write_text(json.dumps(ha))
+    warn: list[str] = []
+    (a,) = read_catalog(p, {}, warn)
+    (b,) = read_catalog(q, {}, warn)
+    assert not warn
+    assert a.id == "11" and {(o.kind, o.value) for o in a.observations} >= {("brand", "Acme"), ("model", "XR-5")}
+    assert not any(o.value in ("1", "3", "2") for o in a.observations)
+    assert b.id == "a1" and {(o.kind, o.value) for o in b.observations} >= {("brand", "Acme"), ("model", "XR-6")}

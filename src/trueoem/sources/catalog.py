@@ -583,18 +583,58 @@ def _records_from_objects(
         if not isinstance(item, dict):
             warn.append(f"{path}:{n}: not a JSON object; skipped")
             continue
-        keys = tuple(str(k) for k in item)
+        pairs = list(_flat_fields(item))
+        keys = tuple(k for k, _ in pairs)
         mapping = mapping_cache.get(keys)
         if mapping is None:
             mapping = mapping_cache[keys] = map_columns(list(keys), overrides)
         if not mapping:
             warn.append(f"{path}:{n}: no recognisable fields (found {', '.join(keys[:10])}); read as unknown")
-        values = [v if isinstance(v, str) else ("" if v is None else json.dumps(v)) for v in item.values()]
+        values = [v if isinstance(v, str) else ("" if v is None else json.dumps(v)) for _, v in pairs]
         yield _cells_to_asset(values, mapping, n, path.name, warn)
 
 
+def _flat_fields(obj: dict[str, object], prefix: str = "", depth: int = 0) -> Iterator[tuple[str, object]]:
+    """An object's fields, nested objects' by their dotted path (NetBox's API nests a device's type and its
+    maker: ``device_type.manufacturer.name``, ``device_type.model``); lists stay whole."""
+    for k, v in obj.items():
+        if prefix and k in _REFERENCE_KEYS:  # a nested object's own id, link or label: not the record's
+            continue
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict) and v and depth < 3:
+            yield from _flat_fields(v, key, depth + 1)
+        else:
+            yield key, v
+
+
+_REFERENCE_KEYS = frozenset({"id", "url", "display", "slug"})
+
+
+_RECORD_LISTS = ("results", "items", "rows", "records", "data", "devices", "assets", "hosts", "objects")
+
+
+def _record_list(doc: object, depth: int = 0) -> list[object] | None:
+    """The list of records a JSON document holds: itself, or a list inside it (``{"results": [...]}``,
+    Home Assistant's ``{"data": {"devices": [...]}}``); of several, the one with a usual name, else the
+    longest."""
+    if isinstance(doc, list):
+        return doc
+    if not isinstance(doc, dict) or depth > 2:
+        return None
+    lists = {str(k): v for k, v in doc.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)}
+    if not lists:
+        for v in doc.values():
+            inner = _record_list(v, depth + 1) if isinstance(v, dict) else None
+            if inner is not None:
+                return inner
+        return None
+    named = [lists[k] for k in _RECORD_LISTS if k in lists]
+    return named[0] if named else max(lists.values(), key=len)
+
+
 def read_json(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
-    """A JSON array of objects, or an object holding one (``items``, ``rows``, ``data``...)."""
+    """A JSON array of objects, or an object holding one (``items``, ``rows``, ``data``..., also one level
+    down), or one object."""
     with _open_text(path) as fh:
         try:
             doc = jsontext.loads(fh.read())
@@ -602,12 +642,12 @@ def read_json(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterato
             raise SourceError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
         except RecursionError:
             raise SourceError(f"{path}: JSON nested too deeply") from None
-    if isinstance(doc, dict):
-        lists = [v for v in doc.values() if isinstance(v, list)]
-        doc = lists[0] if len(lists) == 1 else [doc]
-    if not isinstance(doc, list):
+    records = _record_list(doc)
+    if records is None and isinstance(doc, dict):  # one object: one record
+        records = [doc]
+    if records is None:
         raise SourceError(f"{path}: expected a JSON array of objects")
-    yield from _records_from_objects(path, enumerate(doc, start=1), overrides, warn)
+    yield from _records_from_objects(path, enumerate(records, start=1), overrides, warn)
 
 
 def read_jsonl(path: Path, overrides: dict[str, str], warn: list[str]) -> Iterator[Asset]:
