@@ -46,3 +46,14 @@ def test_json_records_nested_or_held_deeper(tmp_path) -> None:  # type: ignore[n
     assert a.id == "11" and {(o.kind, o.value) for o in a.observations} >= {("brand", "Acme"), ("model", "XR-5")}
     assert not any(o.value in ("1", "3", "2") for o in a.observations)
     assert b.id == "a1" and {(o.kind, o.value) for o in b.observations} >= {("brand", "Acme"), ("model", "XR-6")}
+
+
+def test_one_json_object_with_nested_lists_is_one_record(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from trueoem.sources.catalog import read_catalog
+
+    p = tmp_path / "one.json"
+    p.write_text(json.dumps({"manufacturer": "Acme", "model": "XR-5", "hw": {"ports": [{"name": "eth0"}]}}))
+    (a,) = read_catalog(p, {}, [])
+    assert {(o.kind, o.value) for o in a.observations} >= {("brand", "Acme"), ("model", "XR-5")}

@@ -615,16 +615,16 @@ _RECORD_LISTS = ("results", "items", "rows", "records", "data", "devices", "asse
 
 def _record_list(doc: object, depth: int = 0) -> list[object] | None:
     """The list of records a JSON document holds: itself, or a list inside it (``{"results": [...]}``,
-    Home Assistant's ``{"data": {"devices": [...]}}``); of several, the one with a usual name, else the
-    longest."""
+    or under an object of a usual name, as Home Assistant's ``{"data": {"devices": [...]}}``); of several,
+    the one with a usual name, else the longest."""
     if isinstance(doc, list):
         return doc
     if not isinstance(doc, dict) or depth > 2:
         return None
     lists = {str(k): v for k, v in doc.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)}
-    if not lists:
-        for v in doc.values():
-            inner = _record_list(v, depth + 1) if isinstance(v, dict) else None
+    if not lists:  # only under a usual name: one record's own nested lists (its interfaces...) are not records
+        for k in _RECORD_LISTS:
+            inner = _record_list(doc[k], depth + 1) if isinstance(doc.get(k), dict) else None
             if inner is not None:
                 return inner
         return None
