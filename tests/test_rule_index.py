@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trueoem.match.rules import trie_pattern
+from trueoem.match.trie import trie_pattern
 
 _ALPHABET = "ab-.(c"  # few letters, so literals share prefixes and overlap; regex-special characters too
 

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from trueoem.kb.loader import KnowledgeBase
 from trueoem.match.context import negated
 from trueoem.match.facets import CJK_CHAR
+from trueoem.match.trie import trie_pattern
 
 _SUFFIXES = re.compile(
     r"\b(co|company|corp|corporation|inc|incorporated|ltd|limited|llc|plc|gmbh|ag|sa|s\.a\.u|bv|ab|"
@@ -91,15 +92,17 @@ class BrandIndex:
             variants.add(raw.upper())
             if self.names[normalise_name(raw)].id in lower_ok and raw.isascii():
                 variants.add(raw.lower())
-        alts = sorted((re.escape(v) for v in variants if not CJK_CHAR.search(v)), key=len, reverse=True)
+        # written as tries (one try per character, not one per name): at a position the longest name
+        # that fits its boundaries matches, as a longest-first alternation would
+        alts = sorted(v for v in variants if not CJK_CHAR.search(v))
         # names in Chinese or Japanese script: text in those scripts has no spaces between words
         # ("华为路由AX3"), so no word boundary is asked of them
-        cjk = sorted((re.escape(v) for v in variants if CJK_CHAR.search(v)), key=len, reverse=True)
+        cjk = sorted(v for v in variants if CJK_CHAR.search(v))
         parts = []
         if cjk:
-            parts.append("(" + "|".join(cjk) + ")")
+            parts.append("(" + trie_pattern(cjk) + ")")
         if alts:
-            parts.append(r"(?<![\w\-])(" + "|".join(alts) + r")(?![\w\-])")
+            parts.append(r"(?<![\w\-])(" + trie_pattern(alts) + r")(?![\w\-])")
         self._text_re = re.compile("|".join(parts)) if parts else None
         self.lookup = lru_cache(maxsize=16384)(self._lookup)
         self.in_text = lru_cache(maxsize=16384)(self._in_text)

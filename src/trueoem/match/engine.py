@@ -23,31 +23,58 @@ from trueoem.model import Evidence, Facet
 LADDER = ("info", "weak", "moderate", "strong", "conclusive")
 _BY_CONF = {"high": "conclusive", "medium": "strong", "low": "moderate"}
 
-_CATEGORY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (cat, re.compile(rx, re.I))
-    for cat, rx in (
-        ("thermal_camera", r"\bthermal\b|\bthermographic\b"),
-        ("ptz_camera", r"\bPTZ\b|\bspeed\s?dome\b"),
-        ("nvr", r"\bNVR\b|network video recorder"),
-        ("dvr", r"\b(?:DVR|XVR|HCVR|TVR)\b|digital video recorder"),
-        ("intercom", r"\bintercom\b|\bdoor\s?(?:bell|station|phone)\b|\bvideo door\b"),
-        ("access_control", r"\baccess control\b|\bface recognition terminal\b|\bturnstile\b"),
-        ("camera", r"\bcamera\b|\bcam\b|\bdome\b|\bbullet\b|\bturret\b|\beyeball\b|\bfisheye\b|\bIPC\b|\bwebcam\b"),
-        ("ont", r"\bONT\b|\bONU\b|\bGPON\b|\bXGS-PON\b|\bEPON\b|optical network (?:terminal|unit)"),
-        ("lte_modem", r"\bLTE\b|\b[45]G\b.*\b(?:modem|router|hotspot|CPE)\b|\bMiFi\b|\bhotspot\b|\bdongle\b"),
-        ("router", r"\brouter\b|\bgateway\b"),
-        ("switch", r"\bswitch\b"),
-        ("wireless_ap", r"\baccess point\b|\bWi-?Fi AP\b"),
-        ("radio", r"\btwo-way radio\b|\bportable radio\b|\bmobile radio\b|\bDMR\b|\bTETRA\b|\bP25\b|\bwalkie"),
-        ("repeater", r"\brepeater\b"),
-        ("bmc", r"\bBMC\b|\biBMC\b|baseboard management"),
-        ("hdd", r"\bhard (?:disk )?drive\b|\bHDD\b|\bsurveillance drive\b"),
-        ("accessory", r"\bbracket\b|\bmount\b|\bjunction box\b|\bpower supply\b|\bcable\b|\badapter\b|\bhousing\b"),
+# category words, in priority order; with each, words one of which any match contains (lower case)
+_CATEGORY_WORDS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = tuple(
+    (cat, re.compile(rx, re.I), keys)
+    for cat, rx, keys in (
+        ("thermal_camera", r"\bthermal\b|\bthermographic\b", ("thermal", "thermographic")),
+        ("ptz_camera", r"\bPTZ\b|\bspeed\s?dome\b", ("ptz", "speed")),
+        ("nvr", r"\bNVR\b|network video recorder", ("nvr", "network video recorder")),
+        (
+            "dvr",
+            r"\b(?:DVR|XVR|HCVR|TVR)\b|digital video recorder",
+            ("dvr", "xvr", "cvr", "tvr", "digital video recorder"),
+        ),
+        ("intercom", r"\bintercom\b|\bdoor\s?(?:bell|station|phone)\b|\bvideo door\b", ("intercom", "door")),
+        (
+            "access_control",
+            r"\baccess control\b|\bface recognition terminal\b|\bturnstile\b",
+            ("access control", "face recognition terminal", "turnstile"),
+        ),
+        (
+            "camera",
+            r"\bcamera\b|\bcam\b|\bdome\b|\bbullet\b|\bturret\b|\beyeball\b|\bfisheye\b|\bIPC\b|\bwebcam\b",
+            ("cam", "dome", "bullet", "turret", "eyeball", "fisheye", "ipc"),
+        ),
+        (
+            "ont",
+            r"\bONT\b|\bONU\b|\bGPON\b|\bXGS-PON\b|\bEPON\b|optical network (?:terminal|unit)",
+            ("ont", "onu", "pon", "optical network"),
+        ),
+        (
+            "lte_modem",
+            r"\bLTE\b|\b[45]G\b.*\b(?:modem|router|hotspot|CPE)\b|\bMiFi\b|\bhotspot\b|\bdongle\b",
+            ("lte", "4g", "5g", "mifi", "hotspot", "dongle"),
+        ),
+        ("router", r"\brouter\b|\bgateway\b", ("router", "gateway")),
+        ("switch", r"\bswitch\b", ("switch",)),
+        ("wireless_ap", r"\baccess point\b|\bWi-?Fi AP\b", ("access point", "fi ap")),
+        (
+            "radio",
+            r"\btwo-way radio\b|\bportable radio\b|\bmobile radio\b|\bDMR\b|\bTETRA\b|\bP25\b|\bwalkie",
+            ("radio", "dmr", "tetra", "p25", "walkie"),
+        ),
+        ("repeater", r"\brepeater\b", ("repeater",)),
+        ("bmc", r"\bBMC\b|\biBMC\b|baseboard management", ("bmc", "baseboard management")),
+        ("hdd", r"\bhard (?:disk )?drive\b|\bHDD\b|\bsurveillance drive\b", ("hard ", "hdd", "surveillance drive")),
+        (
+            "accessory",
+            r"\bbracket\b|\bmount\b|\bjunction box\b|\bpower supply\b|\bcable\b|\badapter\b|\bhousing\b",
+            ("bracket", "mount", "junction box", "power supply", "cable", "adapter", "housing"),
+        ),
     )
 )
 _IDENTITY_FIELDS = frozenset({"model", "serial", "text", "device.name", "http.title"})
-# one pass for all category words: the first alternative that matches wins, as listed above
-_CATEGORY_RX = re.compile("|".join(f"(?P<c{i}>{rx.pattern})" for i, (_cat, rx) in enumerate(_CATEGORY_WORDS)), re.I)
 
 
 # an FCC ID with a 3-character grantee code: upper case, a digit somewhere, no 5-character code
@@ -75,15 +102,16 @@ def _resourced(e: object, source: str) -> Evidence:
 
 @lru_cache(maxsize=16384)
 def category_of(value: str) -> str | None:
-    """The device category words in ``value`` name (the first in priority order), or None."""
-    best: tuple[int, str] | None = None
-    for m in _CATEGORY_RX.finditer(value):
-        i = int(m.lastgroup[1:]) if m.lastgroup else 0
-        if best is None or i < best[0]:
-            best = (i, _CATEGORY_WORDS[i][0])
-            if i == 0:
-                break
-    return best[1] if best else None
+    """The device category words in ``value`` name (the first in priority order), or None.
+
+    A category's regex runs only where one of its key words is in the text (a substring test in C;
+    most texts name one or two categories of seventeen). Text that is not ASCII is searched in full:
+    case-insensitive matching knows letters that lower-casing does not give (the long s, Kelvin K)."""
+    low = value.lower() if value.isascii() else None
+    for cat, rx, keys in _CATEGORY_WORDS:
+        if (low is None or any(k in low for k in keys)) and rx.search(value):
+            return cat
+    return None
 
 
 SURVEILLANCE = frozenset(

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from trueoem.kb.schema import Rule
+from trueoem.match.trie import trie_pattern
 
 # the standard library's own regex parser (re._parser since 3.11; untyped, hence Any)
 _p: Any = importlib.import_module("re._parser")
@@ -44,7 +45,6 @@ class RuleMatch:
 
 
 Requirement = frozenset[str]  # any one of these literals must occur in a match
-_Trie = dict[str, "_Trie"]  # a character -> the rest; the key "" marks the end of a literal
 
 
 def _requirements(items: object) -> list[Requirement]:
@@ -104,31 +104,6 @@ def required_literals(pattern: str, ignore_case: bool) -> Requirement:
     if min(len(x) for x in best) < MIN_LITERAL:
         return frozenset()
     return frozenset(x.lower() for x in best)
-
-
-def trie_pattern(literals: list[str]) -> str:
-    """A regex matching exactly ``literals`` (at least one, none empty), written as a trie.
-
-    At one position it matches the longest of them that occurs there. The regex engine tries the
-    branches of an alternation in turn, so a flat ``a|b|c`` of hundreds of literals costs hundreds
-    of tries at every position of every value; a trie costs one try per character matched.
-    """
-    root: _Trie = {}
-    for word in literals:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a literal ends here
-
-    def emit(node: _Trie) -> str:
-        kids = sorted(k for k in node if k)
-        if not kids:
-            return ""
-        alts = [re.escape(k) + emit(node[k]) for k in kids]
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return "(?:" + body + ")?" if "" in node else body  # greedy: the longer literal first
-
-    return emit(root)
 
 
 class RuleIndex:
