@@ -730,6 +730,7 @@ def test_a_version_glued_to_the_model_in_a_firmware_name() -> None:
     f = fields("firmware", "ACME_XR500LV4.0.0e_EU_GR4.bin")
     assert "XR500L" in f["model"] and "V4.0.0e" in f["firmware"]
     assert "XR500" in fields("firmware", "BD_XR500_EURO_V1.0.0B04")["model"]
+    assert "XR500" in fields("firmware", "acme_xr500_eu_v1.0.2")["model"]  # typed in lower case
 
 
 def test_a_usb_id_in_text_is_not_a_model() -> None:

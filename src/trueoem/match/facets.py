@@ -855,6 +855,8 @@ def parse_firmware(out: _Out, value: str) -> None:
     for tok in model_tokens(words):  # "H288A V1.1.0_GR5.1T16": the device a firmware string names
         if not _VERSION_LIKE.match(tok):
             out.add("model", tok)
+            if _TYPED_LOWER.fullmatch(tok):  # "s5720ei_v200r011c10spc600": the model typed in lower case
+                out.add("model", tok.upper())
             glued = _GLUED_VERSION.fullmatch(tok)
             if glued:  # "ZXHN_H108LV4.0.0e_ZRQ": the model with its version glued on
                 out.add("model", glued.group(1))
