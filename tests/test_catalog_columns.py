@@ -57,3 +57,12 @@ def test_one_json_object_with_nested_lists_is_one_record(tmp_path) -> None:  # t
     p.write_text(json.dumps({"manufacturer": "Acme", "model": "XR-5", "hw": {"ports": [{"name": "eth0"}]}}))
     (a,) = read_catalog(p, {}, [])
     assert {(o.kind, o.value) for o in a.observations} >= {("brand", "Acme"), ("model", "XR-5")}
+
+
+def test_part_number_columns_of_distributors_and_erps() -> None:
+    # "#" is punctuation: "Mfr Part #" is the maker's part number; a maker's part number is no maker
+    cols = map_columns(["Item", "Mfr Part #", "Vendor", "Description"], {})
+    assert cols == {1: "model", 2: "brand", 3: "description"}
+    assert map_columns(["Manufacturer Part Number (MPN)", "Manufacturer"], {}) == {0: "model", 1: "brand"}
+    assert map_columns(["Manufacturer Part #", "Product Title"], {}) == {0: "model", 1: "description"}
+    assert map_columns(["Internal Reference", "Manufacturer Name"], {}) == {0: "model", 1: "brand"}

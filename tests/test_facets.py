@@ -737,3 +737,12 @@ def test_a_usb_id_in_text_is_not_a_model() -> None:
     f = fields("banner", "Bus 001 Device 004: ID f622:0001 Acme XR-5 camera")
     assert f["usb.id"] == ["f622:0001"] and "XR-5" in f["model"]
     assert not any(m.upper().startswith("F622") for m in f["model"])
+
+
+def test_nmap_http_scripts_in_a_pasted_scan() -> None:
+    for kind in ("banner", "http"):
+        f = fields(kind, "80/tcp open  http\n|_http-server-header: Acme-Webs/1.0\n")
+        assert f["http.server"] == ["Acme-Webs/1.0"], kind
+    g = fields("banner", "443/tcp open  https\n|_http-title: Acme XR-5 Login\n|_http-server-header: Acme\n")
+    assert g["http.title"] == ["Acme XR-5 Login"] and g["http.server"] == ["Acme"]
+    assert "http.server" not in fields("banner", "a | b\n|_ not a script: x")  # one margin line alone is no scan

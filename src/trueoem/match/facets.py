@@ -366,6 +366,9 @@ _STD_KEYS: dict[str, str] = {
     # descriptions
     "modeldescription": "text",
     # a certificate's names in a log record (Suricata EVE's tls.issuerdn, Zeek x509's certificate.issuer)
+    # Nmap's http scripts in a pasted scan (their margins stripped)
+    "httptitle": "http.title",
+    "httpserverheader": "http.server",
     "issuerdn": "tls.issuer",
     "subjectdn": "tls.subject",
     "certificate.issuer": "tls.issuer",
@@ -410,6 +413,9 @@ def _std(out: _Out, key: str, value: str) -> None:
         if n:
             out.add("mac", n)
     elif target == "text":
+        out.text(value)
+    elif target == "http.title":
+        out.add(target, value)
         out.text(value)
     elif target.startswith("tls."):
         from trueoem.match.certs import canonical_name
@@ -561,14 +567,15 @@ def _emit_http(out: _Out, headers: list[tuple[str, str]], body: str, proto: str)
     for name, val in headers:
         lname = name.lower()
         out.add(f"{proto}.header", f"{lname}: {val}")
-        if lname == "server" or lname.endswith((" server", "-server")):  # "HTTP Server: X" in a scanner's print
+        # "HTTP Server: X" in a scanner's print, Nmap's "http-server-header: X"
+        if lname == "server" or lname.endswith((" server", "-server", "-server-header")):
             out.add(f"{proto}.server", val)
         elif lname in ("www-authenticate", "realm"):
             for m in _REALM.finditer(val):
                 out.add(f"{proto}.realm", m.group(1) if m.group(1) is not None else m.group(2))
             if lname == "realm":
                 out.add(f"{proto}.realm", val.strip('"'))
-        elif lname == "title":
+        elif lname in ("title", "http-title"):  # Nmap's http-title script
             out.add("http.title", val)
             out.text(val)
         elif lname == "user-agent":  # a request a device made: its agent names the device, an Android one its model
@@ -990,10 +997,15 @@ def facets_tuple(obs: Observation) -> tuple[Facet, ...]:
 _NMAP_SCRIPT_LINE = re.compile(r"^\|_? ?", re.M)
 
 
+# a script's one-line result ("|_http-server-header: DNVRS-Webs"): the script's name, then its answer
+_NMAP_ONE_LINE = re.compile(r"^\|_[a-z][a-z0-9]*(?:-[a-z0-9]+)+: ", re.M)
+
+
 def _nmap_unwrapped(value: str) -> str:
     """Nmap script output without its ``|`` / ``|_`` margin, so its lines read as the answer they quote
-    (two or more such lines: one leading ``|`` may be a table or a pipe)."""
-    if len(re.findall(r"^\|[_ ]", value[:8192], re.M)) < 2:
+    (two or more such lines, or one script's one-line result: one leading ``|`` may be a table or a pipe)."""
+    head = value[:8192]
+    if len(re.findall(r"^\|[_ ]", head, re.M)) < 2 and not _NMAP_ONE_LINE.search(head):
         return value
     return _NMAP_SCRIPT_LINE.sub("", value)
 

@@ -92,6 +92,21 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "item code",
         "oem part number",
         "pn",
+        "mfr part",  # "Mfr Part #", "Mfg Part #", "Part #" (the "#" is punctuation)
+        "mfg part",
+        "manufacturer part",
+        "manufacturer part no",
+        "manufacturer part number mpn",
+        "part",
+        "oem part",
+        "vendor part",
+        "vendor part number",
+        "vendor item number",
+        "vendor sku",
+        "catalog",
+        "product id",
+        "internal reference",  # Odoo
+        "default code",
         "hardware",  # LibreNMS and Zabbix inventories ("S5720-28X-LI-AC")
         "device type",  # NetBox ("device_type": the model of a device)
     ),
@@ -107,6 +122,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "name",
         "title",
         "long description",
+        "product title",  # marketplace listings
+        "listing title",
         "short description",
         "details",
         "notes",
@@ -152,10 +169,14 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 _PRIORITY = {f: {s: i for i, s in enumerate(syns)} for f, syns in _SYNONYMS.items()}
 _CONTAINS = (
+    ("part number", "model"),  # "Manufacturer Part Number (MPN)" is a part number, not a maker
+    ("part no", "model"),
+    ("manufacturer part", "model"),
+    ("mfr part", "model"),
+    ("mfg part", "model"),
     ("manufacturer", "brand"),
     ("brand", "brand"),
     ("model", "model"),
-    ("part number", "model"),
     ("description", "description"),
     ("mac", "mac"),
     ("fcc", "fcc_id"),
