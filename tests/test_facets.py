@@ -746,3 +746,16 @@ def test_nmap_http_scripts_in_a_pasted_scan() -> None:
     g = fields("banner", "443/tcp open  https\n|_http-title: Acme XR-5 Login\n|_http-server-header: Acme\n")
     assert g["http.title"] == ["Acme XR-5 Login"] and g["http.server"] == ["Acme"]
     assert "http.server" not in fields("banner", "a | b\n|_ not a script: x")  # one margin line alone is no scan
+
+
+def test_realms_in_a_client_log_given_as_an_rtsp_record() -> None:
+    log = (
+        "Sending request: DESCRIBE rtsp://10.0.0.9/live RTSP/1.0\nCSeq: 3\n"
+        'Authorization: Digest realm="Acme(X1)", nonce="n"\n'
+    )
+    assert fields("rtsp", log)["rtsp.realm"] == ["Acme(X1)"]
+
+
+def test_certificate_names_in_a_search_index_document() -> None:
+    doc = '{"x509_issuer": ["CN=Acme CA, O=Acme\\\\, Inc., C=US"], "x509_subject_cn": ["cam1"]}'
+    assert fields("tls_cert", doc)["tls.issuer"] == ["CN=Acme CA,O=Acme\\, Inc.,C=US"]

@@ -212,7 +212,10 @@ def _from_structure(obj: Any, out: list[tuple[str, str]], depth: int = 0) -> Non
         return
     for k, v in list(obj.items())[:200]:
         lk = str(k).lower()
-        field = _DICT_KEYS.get(lk) or _DICT_KEYS.get(lk.rpartition(".")[2])  # Zeek's "certificate.subject"
+        # Zeek's "certificate.subject", a search index's "x509_issuer"
+        field = _DICT_KEYS.get(lk) or _DICT_KEYS.get(lk.rpartition(".")[2]) or _DICT_KEYS.get(lk.removeprefix("x509_"))
+        if field is not None and isinstance(v, list) and len(v) == 1 and isinstance(v[0], str):
+            v = v[0]  # one name in a list (an index's multi-valued field)
         if field is not None and isinstance(v, str) and v.strip():
             out.append((field, canonical_name(v)))
         elif field is not None and isinstance(v, dict):

@@ -551,6 +551,10 @@ def _http_like(out: _Out, value: str, proto: str) -> None:
         m = re.search(r"\n((?:HTTP|RTSP)/\d)", value)
         if m:
             value = value[m.start(1) :]
+    elif not value.lstrip()[:5].upper().startswith(("HTTP/", "RTSP/")) and "realm" in value[:MAX_BANNER].lower():
+        # a client's log of an exchange ("Sending request: DESCRIBE ... Authorization: Digest realm=..."):
+        # the realms it quotes are the device's, as in a banner
+        _logged_realms(out, value[:MAX_BANNER])
     _status, headers, body = _split_http(value)
     _emit_http(out, headers, body, proto)
 
