@@ -83,14 +83,14 @@ class BrandIndex:
         lower_ok |= {b.id for b in kb.brands.values() if b.owner in lower_ok and b.type in ("own_brand", "subsidiary")}
         variants: set[str] = set()
         for raw in spellings:
-            size = len(normalise_name(raw))
+            key = normalise_name(raw)
+            covered_own = self.names[key].id in lower_ok
             # two Chinese characters make a name (华为, 大华, 中兴), for the covered makers and their own brands
-            short_ok = size == 2 and CJK_CHAR.search(raw) is not None and self.names[normalise_name(raw)].id in lower_ok
-            if size < 3 and not short_ok:
+            if len(key) < 3 and not (len(key) == 2 and covered_own and CJK_CHAR.search(raw)):
                 continue
             variants.add(raw)
             variants.add(raw.upper())
-            if self.names[normalise_name(raw)].id in lower_ok and raw.isascii():
+            if covered_own and raw.isascii():
                 variants.add(raw.lower())
         # written as tries (one try per character, not one per name): at a position the longest name
         # that fits its boundaries matches, as a longest-first alternation would

@@ -293,6 +293,12 @@ class _Out:
         self._seen.add(k)
         self.items.append(Facet(field, v, self.kind, self.source))
 
+    def model(self, value: str) -> None:
+        """A model value, and its upper-case reading when it is typed in lower case ("pd785", "ds-2cd2143g0-i")."""
+        self.add("model", value)
+        if _TYPED_LOWER.fullmatch(value):
+            self.add("model", value.upper())
+
     def text(self, value: str) -> None:
         """Free text: keep it, and mine models, FCC IDs and MACs from it."""
         if not value.strip():
@@ -365,10 +371,10 @@ _STD_KEYS: dict[str, str] = {
     "manufactureroui": "mac",  # TR-098/TR-181 DeviceInfo.ManufacturerOUI, the same
     # descriptions
     "modeldescription": "text",
-    # a certificate's names in a log record (Suricata EVE's tls.issuerdn, Zeek x509's certificate.issuer)
     # Nmap's http scripts in a pasted scan (their margins stripped)
     "httptitle": "http.title",
     "httpserverheader": "http.server",
+    # a certificate's names in a log record (Suricata EVE's tls.issuerdn, Zeek x509's certificate.issuer)
     "issuerdn": "tls.issuer",
     "subjectdn": "tls.subject",
     "certificate.issuer": "tls.issuer",
@@ -780,18 +786,14 @@ def parse_model(out: _Out, value: str) -> None:
     v = value.strip()
     if "%" in v and _PERCENT_ESCAPE.search(v):  # URL-encoded ("ACME%20XR-5"): read as the text it stands for
         v = unquote(v)
-    out.add("model", v)
+    out.model(v)
     if " " in v or CJK_CHAR.search(v):  # a phrase ("Acme XR-5 doorbell", "华为路由AX3"): the maker it names counts
         out.add("text", v[:MAX_VALUE])
     elif (slug := _NAME_SLUG.match(v)) is not None:  # "acme-xr5-b2-s2": a name, then the model
         out.text(f"{slug.group(1)} {slug.group(2)}")
-    if _TYPED_LOWER.fullmatch(v):  # "pd785", "ds-2cd2143g0-i": model numbers typed in lower case
-        out.add("model", v.upper())
     if " " in v or "," in v or "/" in v and len(v) > 40:
-        for tok in model_tokens(v):
-            out.add("model", tok)
-            if _TYPED_LOWER.fullmatch(tok):  # "nova dn8245x6-10": the number typed in lower case
-                out.add("model", tok.upper())
+        for tok in model_tokens(v):  # "nova dn8245x6-10": the number, in lower case too
+            out.model(tok)
     if '":' in v or "':" in v:  # pairs of a dict pasted without its braces ('"manufacturer": "X", "model": "Y"')
         for k, q, u in _DICT_PAIR.findall(v[:MAX_PARSE]):
             if (q or u) not in _NOT_A_VALUE:
@@ -865,9 +867,7 @@ def parse_firmware(out: _Out, value: str) -> None:
         return
     for tok in model_tokens(words):  # "H288A V1.1.0_GR5.1T16": the device a firmware string names
         if not _VERSION_LIKE.match(tok):
-            out.add("model", tok)
-            if _TYPED_LOWER.fullmatch(tok):  # "s5720ei_v200r011c10spc600": the model typed in lower case
-                out.add("model", tok.upper())
+            out.model(tok)  # "s5720ei_v200r011c10spc600": in lower case too
             glued = _GLUED_VERSION.fullmatch(tok)
             if glued:  # "ZXHN_H108LV4.0.0e_ZRQ": the model with its version glued on
                 out.add("model", glued.group(1))
